@@ -1,0 +1,484 @@
+"""Raw records → per-unit, per-period counts in long form (unit_code, period, name, value).
+
+Everything is set-based SQL over the raw tables of metrics/schema.py. Counts that flow (documents received,
+dossiers resolved, …) are aggregated per month and summed into each period; counts that describe a state at
+the period end (documents still open, dossiers pending, mailboxes) are computed at the period's last day. So a
+quarter is always the sum of its months' flows plus the state at its end — never an average of scores.
+
+Rules (scoring-spec §4.4, §5.1, §5.3, §5.7; docs/scoring.md lists every count name):
+- documents with do_mat > 0 (confidential) or status da_huy are excluded everywhere;
+- days are local days in Vietnam (UTC+7, no daylight saving);
+- "≤ 1 working day" uses the working-day calendar; a deadline falling on a day off moves to the next working day;
+- dossiers: end statuses count as resolved; on time = resolved by the appointment date plus the paused days,
+  with at most one supplement request; pending dossiers are judged at the period end;
+- a unit with no record and no successful poll of a source has NULL counts for it (no data, never 0);
+- a unit inherits the records of its predecessors (registry `predecessors`) for the periods it is valid in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from metrics.calendar import WorkCalendar, load_calendar
+from metrics.periods import Period, periods_for_months
+
+CALENDAR_FIRST_DAY = date(2000, 1, 1)
+CALENDAR_LAST_DAY = date(2040, 12, 31)
+
+PORTAL_SECTIONS: tuple[str, ...] = (
+    "gioi_thieu", "tin_tuc", "chi_dao_dieu_hanh", "van_ban", "thu_tuc_hanh_chinh", "lien_he",
+)
+
+# Counts that are 0 (not NULL) for a unit whose source is collected but had nothing in the period.
+ZERO_FILLED: dict[str, tuple[str, ...]] = {
+    "eoffice": (
+        "eo_out_total", "eo_out_signed", "eo_out_external", "eo_out_electronic_only", "eo_out_issued_on_time",
+        "eo_in_total", "eo_in_registered_on_time", "eo_urgent_in", "eo_urgent_same_day", "eo_workfiles",
+        "eo_workfiles_electronic", "eo_dl_done_on_time", "eo_dl_done_late", "eo_dl_open_in_time",
+        "eo_dl_open_overdue",
+    ),
+    "onestop": (
+        "os_received_new", "os_online", "os_synced", "os_fee", "os_paid_online", "os_resolved",
+        "os_resolved_on_time", "os_resolved_late", "os_e_result", "os_digitised", "os_rated", "os_satisfied",
+        "os_late_apology", "os_pending_in_time", "os_pending_overdue", "os_pending_overdue_apology",
+        "os_tthc_total", "os_tthc_online", "os_tthc_full", "os_tthc_fee", "os_fee_tthc_paid_online",
+        "os_fee_tthc_with_dossiers", "pakn_done_on_time", "pakn_done_late", "pakn_open_in_time",
+        "pakn_open_overdue",
+    ),
+    "mail": ("ml_personal_mailboxes", "ml_active_mailboxes", "ml_sent"),
+    "portal": ("pt_probes", "pt_probes_ok", "pt_items"),
+}
+
+DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
+    "os_total_received": ("os_resolved", "os_pending_in_time", "os_pending_overdue"),
+    "os_total_on_time": ("os_resolved_on_time", "os_pending_in_time"),
+}
+"""Sums the 766 reporting API publishes directly (totalReceived, totalOnTime); computed when absent."""
+
+SOURCE_OF_SYSTEM = {"eoffice": "eoffice", "onestop": "onestop", "mail": "mail", "portal": "portal"}
+
+LONG_COLUMNS = ["unit_code", "period", "name", "value"]
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+CREATE_HELPERS = """
+CREATE OR REPLACE TEMP MACRO itmon_vn_day(ts) AS
+    DATE '1970-01-01' + CAST(floor((epoch(ts) + 25200) / 86400) AS INTEGER);
+CREATE OR REPLACE TEMP TABLE itmon_workdays (d DATE PRIMARY KEY, wd_idx INTEGER, is_wd BOOLEAN, next_wd DATE);
+CREATE OR REPLACE TEMP TABLE itmon_periods (period VARCHAR, p_start DATE, p_end DATE, months INTEGER);
+CREATE OR REPLACE TEMP TABLE itmon_period_months (period VARCHAR, month DATE);
+"""
+
+INSERT_WORKDAYS = "INSERT INTO itmon_workdays SELECT * FROM workdays_frame"
+INSERT_PERIODS = "INSERT INTO itmon_periods SELECT * FROM periods_frame"
+INSERT_PERIOD_MONTHS = "INSERT INTO itmon_period_months SELECT * FROM period_months_frame"
+
+
+def _workdays_frame(calendar: WorkCalendar) -> pd.DataFrame:
+    """One row per day: running working-day index, working flag, and the first working day on or after it."""
+    days = pd.date_range(CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, freq="D")
+    is_wd = [calendar.is_working_day(d.date()) for d in days]
+    frame = pd.DataFrame({"d": days.date, "is_wd": is_wd})
+    frame["wd_idx"] = frame["is_wd"].cumsum().astype("int32")
+    next_wd = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    next_wd[frame["is_wd"]] = pd.to_datetime(frame.loc[frame["is_wd"], "d"])
+    frame["next_wd"] = next_wd.bfill().dt.date
+    return frame[["d", "wd_idx", "is_wd", "next_wd"]]
+
+
+def install_helpers(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | None = None) -> None:
+    """Create the session's temp calendar, period tables and day macro the count queries use."""
+    con.execute(CREATE_HELPERS)
+    workdays_frame = _workdays_frame(calendar or load_calendar())  # noqa: F841 (scanned by DuckDB)
+    con.execute(INSERT_WORKDAYS)
+
+
+# ---------------------------------------------------------------------------------------------- flows
+
+DOCS_CTE = """
+WITH docs AS (
+    SELECT unit_code, direction, coalesce(do_khan, 0) AS do_khan, kenh, ky_so, kem_ban_giay, xu_ly_tren_mang,
+           han_xu_ly, ngay_van_ban,
+           itmon_vn_day(ngay_ky) AS ky_day, itmon_vn_day(ngay_phat_hanh) AS ph_day,
+           itmon_vn_day(ngay_den) AS den_day, itmon_vn_day(ngay_dang_ky) AS dk_day,
+           itmon_vn_day(ngay_chuyen_xu_ly) AS cx_day, itmon_vn_day(ngay_hoan_thanh) AS ht_day
+    FROM documents
+    WHERE coalesce(do_mat, 0) = 0 AND trang_thai IS DISTINCT FROM 'da_huy'
+)
+"""
+
+OUTGOING_MONTHLY = DOCS_CTE + """
+SELECT d.unit_code, date_trunc('month', coalesce(d.ky_day, d.ph_day, d.ngay_van_ban)) AS month,
+       count(*) AS eo_out_total,
+       count(*) FILTER (WHERE d.ky_so) AS eo_out_signed,
+       count(*) FILTER (WHERE d.kenh IS DISTINCT FROM 'noi_bo') AS eo_out_external,
+       count(*) FILTER (WHERE d.kenh IS DISTINCT FROM 'noi_bo' AND d.kenh IS DISTINCT FROM 'giay'
+                        AND NOT coalesce(d.kem_ban_giay, FALSE)) AS eo_out_electronic_only,
+       count(*) FILTER (WHERE d.ky_so AND d.ph_day IS NOT NULL
+                        AND CASE WHEN d.do_khan >= 1 THEN d.ph_day <= d.ky_day
+                                 ELSE wp.wd_idx - wk.wd_idx <= 1 END) AS eo_out_issued_on_time
+FROM docs d
+LEFT JOIN itmon_workdays wk ON wk.d = d.ky_day
+LEFT JOIN itmon_workdays wp ON wp.d = d.ph_day
+WHERE d.direction = 'out' AND coalesce(d.ky_day, d.ph_day, d.ngay_van_ban) IS NOT NULL
+GROUP BY ALL
+"""
+
+INCOMING_MONTHLY = DOCS_CTE + """
+SELECT d.unit_code, date_trunc('month', d.den_day) AS month,
+       count(*) AS eo_in_total,
+       count(*) FILTER (WHERE d.dk_day IS NOT NULL
+                        AND CASE WHEN d.do_khan >= 1 THEN d.dk_day = d.den_day
+                                 ELSE wr.wd_idx - wd.wd_idx <= 1 END) AS eo_in_registered_on_time,
+       count(*) FILTER (WHERE d.do_khan >= 1) AS eo_urgent_in,
+       count(*) FILTER (WHERE d.do_khan >= 1 AND d.dk_day = d.den_day AND d.cx_day = d.den_day)
+           AS eo_urgent_same_day,
+       count(d.xu_ly_tren_mang) AS eo_workfiles,
+       count(*) FILTER (WHERE d.xu_ly_tren_mang) AS eo_workfiles_electronic
+FROM docs d
+LEFT JOIN itmon_workdays wd ON wd.d = d.den_day
+LEFT JOIN itmon_workdays wr ON wr.d = d.dk_day
+WHERE d.direction = 'in' AND d.den_day IS NOT NULL
+GROUP BY ALL
+"""
+
+DEADLINE_DONE_MONTHLY = DOCS_CTE + """
+SELECT d.unit_code, date_trunc('month', d.ht_day) AS month,
+       count(*) FILTER (WHERE d.ht_day <= w.next_wd) AS eo_dl_done_on_time,
+       count(*) FILTER (WHERE d.ht_day > w.next_wd) AS eo_dl_done_late
+FROM docs d JOIN itmon_workdays w ON w.d = d.han_xu_ly
+WHERE d.direction = 'in' AND d.ht_day IS NOT NULL
+GROUP BY ALL
+"""
+
+DOSSIERS_CTE = """
+WITH dos AS (
+    SELECT x.unit_code, x.ma_tthc, x.kenh, x.da_dong_bo_dvcqg, x.co_nghia_vu_tai_chinh, x.thanh_toan_truc_tuyen,
+           x.ket_qua_dien_tu, x.so_hoa_ho_so, x.danh_gia_hai_long, x.co_phieu_xin_loi,
+           itmon_vn_day(x.ngay_tiep_nhan) AS rec_day,
+           CASE WHEN x.trang_thai IN ('da_xu_ly_xong', 'da_tra_ket_qua', 'tu_choi', 'dung_xu_ly', 'cong_dan_rut')
+                THEN itmon_vn_day(coalesce(x.ngay_ket_thuc_xu_ly, x.ngay_tra_ket_qua, x.updated_at)) END AS res_day,
+           itmon_vn_day(x.ngay_hen_tra) + coalesce(x.tong_ngay_tam_dung, 0) AS due_day,
+           coalesce(x.so_lan_bo_sung, 0) <= 1 AS supplements_ok
+    FROM dossiers x
+)
+"""
+
+DOSSIER_RECEIVED_MONTHLY = DOSSIERS_CTE + """
+SELECT unit_code, date_trunc('month', rec_day) AS month,
+       count(*) AS os_received_new,
+       count(*) FILTER (WHERE kenh = 2) AS os_online,
+       count(*) FILTER (WHERE da_dong_bo_dvcqg) AS os_synced,
+       count(*) FILTER (WHERE co_nghia_vu_tai_chinh) AS os_fee,
+       count(*) FILTER (WHERE co_nghia_vu_tai_chinh AND thanh_toan_truc_tuyen) AS os_paid_online
+FROM dos
+GROUP BY ALL
+"""
+
+DOSSIER_RESOLVED_MONTHLY = DOSSIERS_CTE + """
+SELECT unit_code, date_trunc('month', res_day) AS month,
+       count(*) AS os_resolved,
+       count(*) FILTER (WHERE supplements_ok AND res_day <= due_day) AS os_resolved_on_time,
+       count(*) FILTER (WHERE NOT (supplements_ok AND res_day <= due_day) OR due_day IS NULL) AS os_resolved_late,
+       count(*) FILTER (WHERE ket_qua_dien_tu) AS os_e_result,
+       count(*) FILTER (WHERE so_hoa_ho_so) AS os_digitised,
+       count(danh_gia_hai_long) AS os_rated,
+       count(*) FILTER (WHERE danh_gia_hai_long >= 4) AS os_satisfied,
+       count(*) FILTER (WHERE (NOT (supplements_ok AND res_day <= due_day) OR due_day IS NULL)
+                        AND co_phieu_xin_loi) AS os_late_apology
+FROM dos
+WHERE res_day IS NOT NULL
+GROUP BY ALL
+"""
+
+FEEDBACK_CTE = """
+WITH fb AS (
+    SELECT f.unit_code, itmon_vn_day(f.ngay_tiep_nhan) AS rec_day,
+           CASE WHEN f.trang_thai IN ('da_xu_ly', 'tu_choi') THEN itmon_vn_day(coalesce(f.ngay_xu_ly, f.updated_at)) END
+               AS done_day,
+           w.next_wd AS due_day
+    FROM feedback f LEFT JOIN itmon_workdays w ON w.d = f.han_xu_ly
+)
+"""
+
+FEEDBACK_DONE_MONTHLY = FEEDBACK_CTE + """
+SELECT unit_code, date_trunc('month', done_day) AS month,
+       count(*) FILTER (WHERE done_day <= due_day) AS pakn_done_on_time,
+       count(*) FILTER (WHERE done_day > due_day OR due_day IS NULL) AS pakn_done_late
+FROM fb WHERE done_day IS NOT NULL
+GROUP BY ALL
+"""
+
+MAIL_SENT_MONTHLY = """
+SELECT unit_code, date_trunc('month', ngay) AS month, sum(coalesce(so_thu_gui, 0)) AS ml_sent
+FROM mail_activity GROUP BY ALL
+"""
+
+PORTAL_PROBES_MONTHLY = """
+SELECT unit_code, date_trunc('month', itmon_vn_day(probed_at)) AS month,
+       count(*) AS pt_probes, count(*) FILTER (WHERE ok) AS pt_probes_ok
+FROM portal_probes GROUP BY ALL
+"""
+
+PORTAL_ITEMS_MONTHLY = """
+SELECT unit_code, date_trunc('month', itmon_vn_day(published_at)) AS month, count(*) AS pt_items
+FROM portal_items WHERE published_at IS NOT NULL GROUP BY ALL
+"""
+
+MONTHLY_QUERIES: tuple[str, ...] = (
+    OUTGOING_MONTHLY, INCOMING_MONTHLY, DEADLINE_DONE_MONTHLY, DOSSIER_RECEIVED_MONTHLY,
+    DOSSIER_RESOLVED_MONTHLY, FEEDBACK_DONE_MONTHLY, MAIL_SENT_MONTHLY, PORTAL_PROBES_MONTHLY,
+    PORTAL_ITEMS_MONTHLY,
+)
+
+CREATE_MONTHLY = "CREATE OR REPLACE TEMP TABLE itmon_monthly (unit_code VARCHAR, month DATE, name VARCHAR, value DOUBLE)"
+INSERT_MONTHLY = """
+INSERT INTO itmon_monthly
+SELECT unit_code, month, name, value FROM ({query}) UNPIVOT (value FOR name IN (COLUMNS(* EXCLUDE (unit_code, month))))
+"""
+
+DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM itmon_monthly WHERE month IS NOT NULL ORDER BY 1, 2"
+
+# ---------------------------------------------------------------------------------------------- states at period end
+
+DEADLINE_OPEN_AT_END = DOCS_CTE + """
+SELECT d.unit_code, p.period,
+       count(*) FILTER (WHERE w.next_wd >= p.p_end) AS eo_dl_open_in_time,
+       count(*) FILTER (WHERE w.next_wd < p.p_end) AS eo_dl_open_overdue
+FROM docs d
+JOIN itmon_workdays w ON w.d = d.han_xu_ly
+JOIN itmon_periods p ON d.den_day <= p.p_end AND coalesce(d.ht_day, DATE '9999-12-31') > p.p_end
+WHERE d.direction = 'in'
+GROUP BY ALL
+"""
+
+DOSSIER_PENDING_AT_END = DOSSIERS_CTE + """
+SELECT d.unit_code, p.period,
+       count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= p.p_end) AS os_pending_in_time,
+       count(*) FILTER (WHERE NOT (d.supplements_ok AND d.due_day >= p.p_end) OR d.due_day IS NULL)
+           AS os_pending_overdue,
+       count(*) FILTER (WHERE (NOT (d.supplements_ok AND d.due_day >= p.p_end) OR d.due_day IS NULL)
+                        AND d.co_phieu_xin_loi) AS os_pending_overdue_apology
+FROM dos d
+JOIN itmon_periods p ON d.rec_day <= p.p_end AND coalesce(d.res_day, DATE '9999-12-31') > p.p_end
+GROUP BY ALL
+"""
+
+FEE_PROCEDURES_IN_PERIOD = """
+WITH fee_month AS (
+    SELECT DISTINCT x.unit_code, x.ma_tthc, date_trunc('month', itmon_vn_day(x.ngay_tiep_nhan)) AS month,
+           coalesce(x.thanh_toan_truc_tuyen, FALSE) AS paid_online
+    FROM dossiers x
+    JOIN procedures pr ON pr.unit_code = x.unit_code AND pr.ma_tthc = x.ma_tthc AND pr.co_phi
+    WHERE x.co_nghia_vu_tai_chinh
+)
+SELECT f.unit_code, pm.period,
+       count(DISTINCT f.ma_tthc) FILTER (WHERE f.paid_online) AS os_fee_tthc_paid_online,
+       count(DISTINCT f.ma_tthc) AS os_fee_tthc_with_dossiers
+FROM fee_month f JOIN itmon_period_months pm ON pm.month = f.month
+GROUP BY ALL
+"""
+
+PROCEDURE_CATALOGUE = """
+SELECT pr.unit_code, p.period,
+       count(*) AS os_tthc_total,
+       count(*) FILTER (WHERE pr.muc_do IN ('toan_trinh', 'mot_phan')) AS os_tthc_online,
+       count(*) FILTER (WHERE pr.muc_do = 'toan_trinh') AS os_tthc_full,
+       count(*) FILTER (WHERE pr.co_phi) AS os_tthc_fee
+FROM procedures pr CROSS JOIN itmon_periods p
+GROUP BY ALL
+"""
+
+FEEDBACK_OPEN_AT_END = FEEDBACK_CTE + """
+SELECT f.unit_code, p.period,
+       count(*) FILTER (WHERE f.due_day >= p.p_end) AS pakn_open_in_time,
+       count(*) FILTER (WHERE f.due_day < p.p_end OR f.due_day IS NULL) AS pakn_open_overdue
+FROM fb f
+JOIN itmon_periods p ON f.rec_day <= p.p_end AND coalesce(f.done_day, DATE '9999-12-31') > p.p_end
+GROUP BY ALL
+"""
+
+MAILBOXES_AT_END = """
+SELECT m.unit_code, p.period,
+       count(*) FILTER (WHERE m.ca_nhan AND m.active
+                        AND coalesce(itmon_vn_day(m.created_at), DATE '1900-01-01') <= p.p_end) AS ml_personal_mailboxes
+FROM mailboxes m CROSS JOIN itmon_periods p
+GROUP BY ALL
+"""
+
+ACTIVE_MAILBOXES_LAST_30_DAYS = """
+WITH ends AS (SELECT DISTINCT p_end FROM itmon_periods),
+active AS (
+    SELECT a.unit_code, e.p_end, count(DISTINCT a.mailbox_id) AS ml_active_mailboxes
+    FROM mail_activity a
+    JOIN mailboxes m ON m.unit_code = a.unit_code AND m.mailbox_id = a.mailbox_id
+    JOIN ends e ON a.ngay BETWEEN e.p_end - 29 AND e.p_end
+    WHERE m.ca_nhan AND m.active AND (a.dang_nhap OR coalesce(a.so_thu_gui, 0) > 0)
+    GROUP BY ALL
+)
+SELECT a.unit_code, p.period, a.ml_active_mailboxes
+FROM active a JOIN itmon_periods p ON p.p_end = a.p_end
+"""
+
+LATEST_PROBE_IN_PERIOD = """
+WITH latest AS (
+    SELECT pr.unit_code, p.period,
+           arg_max(pr.https, pr.probed_at) AS https,
+           arg_max(pr.mobile_viewport, pr.probed_at) AS mobile,
+           arg_max(pr.url, pr.probed_at) AS url,
+           arg_max(pr.sections, pr.probed_at) AS sections
+    FROM portal_probes pr
+    JOIN itmon_periods p ON itmon_vn_day(pr.probed_at) BETWEEN p.p_start AND p.p_end
+    WHERE pr.ok
+    GROUP BY ALL
+)
+SELECT unit_code, period, 'pt_https' AS name, CAST(https AS DOUBLE) AS value FROM latest
+UNION ALL
+SELECT unit_code, period, 'pt_mobile', CAST(mobile AS DOUBLE) FROM latest
+UNION ALL
+SELECT unit_code, period, 'pt_gov_domain',
+       CAST(regexp_matches(url, '^https?://[^/]*\\.gov\\.vn(:[0-9]+)?(/|$)') AS DOUBLE) FROM latest
+UNION ALL
+SELECT l.unit_code, l.period, 'pt_section_' || s.key,
+       CASE WHEN l.sections IS NULL THEN NULL ELSE CAST(list_contains(l.sections, s.key) AS DOUBLE) END
+FROM latest l CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS key) s
+"""
+
+STATE_QUERIES: tuple[str, ...] = (
+    DEADLINE_OPEN_AT_END, DOSSIER_PENDING_AT_END, FEE_PROCEDURES_IN_PERIOD, PROCEDURE_CATALOGUE,
+    FEEDBACK_OPEN_AT_END, MAILBOXES_AT_END, ACTIVE_MAILBOXES_LAST_30_DAYS,
+)
+
+CREATE_RECORD_COUNTS = """
+CREATE OR REPLACE TEMP TABLE itmon_record_counts AS
+SELECT m.unit_code, pm.period, m.name, sum(m.value) AS value
+FROM itmon_monthly m JOIN itmon_period_months pm ON pm.month = m.month
+GROUP BY ALL
+"""
+INSERT_STATE = """
+INSERT INTO itmon_record_counts
+SELECT unit_code, period, name, value FROM ({query}) UNPIVOT (value FOR name IN (COLUMNS(* EXCLUDE (unit_code, period))))
+"""
+INSERT_LATEST_PROBE = "INSERT INTO itmon_record_counts " + LATEST_PROBE_IN_PERIOD
+
+# ---------------------------------------------------------------------------------------------- units, coverage, mapping
+
+UNITS_IN_PERIOD = """
+CREATE OR REPLACE TEMP TABLE itmon_units_in_period AS
+SELECT p.period, p.months, u.unit_code, arg_max(u.level, u.valid_from) AS level,
+       arg_max(u.headcount, u.valid_from) AS headcount
+FROM units u JOIN itmon_periods p
+  ON u.valid_from <= p.p_end AND (u.valid_to IS NULL OR u.valid_to >= p.p_start)
+GROUP BY ALL
+"""
+
+UNIT_ALIAS = """
+CREATE OR REPLACE TEMP TABLE itmon_unit_alias AS
+SELECT DISTINCT unit_code AS record_unit, unit_code AS score_unit FROM units
+UNION
+SELECT DISTINCT unnest(predecessors) AS record_unit, unit_code AS score_unit FROM units
+"""
+
+COVERAGE = """
+CREATE OR REPLACE TEMP TABLE itmon_coverage AS
+SELECT DISTINCT a.score_unit AS unit_code, c.source
+FROM (
+    SELECT DISTINCT unit_code, 'eoffice' AS source FROM documents
+    UNION SELECT DISTINCT unit_code, 'onestop' FROM dossiers
+    UNION SELECT DISTINCT unit_code, 'onestop' FROM procedures
+    UNION SELECT DISTINCT unit_code, 'onestop' FROM feedback
+    UNION SELECT DISTINCT unit_code, 'mail' FROM mailboxes
+    UNION SELECT DISTINCT unit_code, 'portal' FROM portal_probes
+    UNION SELECT DISTINCT unit_code, system FROM attempts WHERE outcome = 'success'
+) c JOIN itmon_unit_alias a ON a.record_unit = c.unit_code
+"""
+
+ZERO_FILL_NAMES = "CREATE OR REPLACE TEMP TABLE itmon_zero_fill AS SELECT * FROM zero_fill_frame"
+
+FINAL_COUNTS = """
+WITH mapped AS (
+    SELECT a.score_unit AS unit_code, r.period, r.name, sum(r.value) AS value
+    FROM itmon_record_counts r
+    JOIN itmon_unit_alias a ON a.record_unit = r.unit_code
+    JOIN itmon_units_in_period u ON u.unit_code = a.score_unit AND u.period = r.period
+    GROUP BY ALL
+),
+filled AS (
+    SELECT u.unit_code, u.period, z.name, 0.0 AS value
+    FROM itmon_units_in_period u
+    JOIN itmon_coverage c ON c.unit_code = u.unit_code
+    JOIN itmon_zero_fill z ON z.source = c.source
+),
+registry AS (
+    SELECT unit_code, period, 'period_months' AS name, CAST(months AS DOUBLE) AS value FROM itmon_units_in_period
+    UNION ALL
+    SELECT unit_code, period, 'unit_headcount', CAST(headcount AS DOUBLE) FROM itmon_units_in_period
+    UNION ALL
+    SELECT unit_code, period, 'unit_headcount_months', CAST(headcount * months AS DOUBLE) FROM itmon_units_in_period
+)
+SELECT unit_code, period, name, value FROM mapped
+UNION ALL
+SELECT f.unit_code, f.period, f.name, f.value FROM filled f
+WHERE NOT EXISTS (SELECT 1 FROM mapped m WHERE m.unit_code = f.unit_code AND m.period = f.period AND m.name = f.name)
+UNION ALL
+SELECT unit_code, period, name, value FROM registry
+"""
+
+
+def compute_monthly(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | None = None) -> list[tuple[int, int]]:
+    """Aggregate every flow count per record unit and month; returns the (year, month) pairs that have data."""
+    install_helpers(con, calendar)
+    con.execute(CREATE_MONTHLY)
+    for query in MONTHLY_QUERIES:
+        con.execute(INSERT_MONTHLY.format(query=query))
+    return [(int(y), int(m)) for y, m in con.execute(DATA_MONTHS).fetchall()]
+
+
+def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
+    con.execute("DELETE FROM itmon_periods")
+    con.execute("DELETE FROM itmon_period_months")
+    periods_frame = pd.DataFrame(  # noqa: F841
+        [(str(p), p.start, p.end, p.month_count) for p in periods], columns=["period", "p_start", "p_end", "months"]
+    )
+    con.execute(INSERT_PERIODS)
+    period_months_frame = pd.DataFrame(  # noqa: F841
+        [(str(p), m.start) for p in periods for m in p.months], columns=["period", "month"]
+    )
+    con.execute(INSERT_PERIOD_MONTHS)
+
+
+def raw_counts(
+    con: duckdb.DuckDBPyConnection,
+    periods: Iterable[Period] | None = None,
+    *,
+    calendar: WorkCalendar | None = None,
+) -> tuple[pd.DataFrame, list[Period]]:
+    """Counts of every unit and period from the raw tables, long form; default periods: all that have data."""
+    months = compute_monthly(con, calendar)
+    chosen = sorted(set(periods), key=str) if periods is not None else periods_for_months(months)
+    _set_periods(con, chosen)
+    con.execute(CREATE_RECORD_COUNTS)
+    for query in STATE_QUERIES:
+        con.execute(INSERT_STATE.format(query=query))
+    con.execute(INSERT_LATEST_PROBE, [list(PORTAL_SECTIONS)])
+    con.execute(UNITS_IN_PERIOD)
+    con.execute(UNIT_ALIAS)
+    con.execute(COVERAGE)
+    zero_fill_frame = pd.DataFrame(  # noqa: F841
+        [(source, name) for source, names in ZERO_FILLED.items() for name in names], columns=["source", "name"]
+    )
+    con.execute(ZERO_FILL_NAMES)
+    counts = con.execute(FINAL_COUNTS).df()
+    return counts, chosen
+
+
+def add_derived(wide: pd.DataFrame) -> pd.DataFrame:
+    """Add DERIVED_COUNTS columns that are absent (a sum is NULL when any part is NULL)."""
+    for name, parts in DERIVED_COUNTS.items():
+        if name not in wide.columns and all(p in wide.columns for p in parts):
+            wide[name] = wide[list(parts)].sum(axis=1, min_count=len(parts), skipna=False)
+    return wide
