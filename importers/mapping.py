@@ -57,6 +57,14 @@ class ColumnMapping:
     constants: dict[str, object] = field(default_factory=dict)
     values: dict[str, dict[str, object]] = field(default_factory=dict)
 
+    def coded(self, target: str, text: str) -> object:
+        """The stored value of a coded cell (matched ignoring case); KeyError names the allowed texts."""
+        codes = self.values[target]
+        for written, value in codes.items():
+            if written.casefold() == text.casefold():
+                return value
+        raise KeyError(", ".join(f"'{k}'" for k in codes))
+
 
 def load_mapping(path: Path) -> ColumnMapping:
     """Read and check a mapping file; every problem is reported with the key that has it."""
@@ -113,5 +121,5 @@ def load_mapping(path: Path) -> ColumnMapping:
         skip_rows_matching=pattern,
         delimiter=raw.get("delimiter", ","),
         constants=dict(constants),
-        values={name: {clean_text(k).casefold(): v for k, v in table_.items()} for name, table_ in values.items()},
+        values={name: {clean_text(k): v for k, v in table_.items()} for name, table_ in values.items()},
     )

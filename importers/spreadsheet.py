@@ -130,13 +130,11 @@ def _data_rows(grid: Grid, mapping: ColumnMapping) -> Iterator[tuple[int, list[o
 
 
 def _value(mapping: ColumnMapping, target: str, dtype: str, cell: object) -> object:
-    codes = mapping.values.get(target)
-    if codes is not None and not is_blank(cell):
-        text = clean_text(cell).casefold()
-        if text not in codes:
-            allowed = ", ".join(f"'{k}'" for k in codes)
-            raise ValueError(f"'{clean_text(cell)}' is not one of the coded values {allowed}")
-        cell = codes[text]
+    if target in mapping.values and not is_blank(cell):
+        try:
+            cell = mapping.coded(target, clean_text(cell))
+        except KeyError as exc:
+            raise ValueError(f"'{clean_text(cell)}' is not one of the coded values {exc.args[0]}") from None
     return coerce(target, dtype, cell)
 
 
@@ -156,14 +154,16 @@ def read_export(path: Path, mapping: ColumnMapping) -> list[SourceRow]:
     for number, cells in _data_rows(grid, mapping):
         record: dict[str, object] = dict(constants)
         where = f"row {number}"
+        failed: set[str] = set()
         for target, (index, header) in positions.items():
             cell = cells[index] if index < len(cells) else None
             try:
                 record[target] = _value(mapping, target, fields[target][0], cell)
             except ValueError as exc:
+                failed.add(target)
                 problems.append(f"{where}, column '{header}' ({get_column_letter(index + 1)}): {exc}")
         for name, (_dtype, nullable) in fields.items():
-            if not nullable and record.get(name) is None and name != "updated_at":
+            if not nullable and record.get(name) is None and name not in failed and name != "updated_at":
                 header = positions[name][1] if name in positions else name
                 problems.append(f"{where}, column '{header}': empty, but {mapping.table}.{name} is required")
         if "updated_at" in fields and record.get("updated_at") is None:
