@@ -35,12 +35,14 @@ class Item:
 ITEMS: dict[str, Item] = {
     item.item_id: item
     for item in (
-        Item("SR-01", ("dx_plan_issued_on_time", "dx_plan_tasks_done", "dx_plan_tasks_total"),
-             part_of=(("dx_plan_tasks_done", "dx_plan_tasks_total"),), flags=("dx_plan_issued_on_time",)),
-        Item("SR-02", ("signers_active",)),
-        Item("SR-03", ("systems_security_approved", "systems_total"),
-             part_of=(("systems_security_approved", "systems_total"),)),
-        Item("SR-04", ("reports_on_time", "reports_required"), part_of=(("reports_on_time", "reports_required"),)),
+        Item("SR-01", ("sr_dx_plan_issued", "sr_dx_plan_tasks_done", "sr_dx_plan_tasks_total"),
+             part_of=(("sr_dx_plan_tasks_done", "sr_dx_plan_tasks_total"),), flags=("sr_dx_plan_issued",)),
+        Item("SR-02", ("sr_signers_active",)),
+        Item("SR-03", ("sr_systems_approved", "sr_systems_total"), part_of=(("sr_systems_approved", "sr_systems_total"),)),
+        Item("SR-04", ("sr_reports_on_time", "sr_reports_required"),
+             part_of=(("sr_reports_on_time", "sr_reports_required"),)),
+        Item("PT-04", ("sr_pub_timely", "sr_pub_issued"), part_of=(("sr_pub_timely", "sr_pub_issued"),)),
+        Item("PT-05", ("sr_portal_ipv6",), flags=("sr_portal_ipv6",)),
     )
 }
 

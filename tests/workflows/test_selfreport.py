@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from metrics.rubric import load_rubrics
 from tests.workflows import files
 from tests.workflows.conftest import FakeClock, sign_in
 from workflows import WorkflowStore
@@ -13,6 +14,7 @@ from workflows.accounts import AuthError, Identity
 from workflows.audit import list_events
 from workflows.evidence import EvidenceError, store_evidence
 from workflows.selfreport import (
+    ITEMS,
     SelfReportError,
     get_report,
     list_reports,
@@ -23,14 +25,14 @@ from workflows.selfreport import (
     verify,
 )
 
-SR03 = {"systems_security_approved": 3, "systems_total": 4}
+SR03 = {"sr_systems_approved": 3, "sr_systems_total": 4}
 
 
 def draft_sr03(store: WorkflowStore, user: Identity, approved: int = 3, **extra: object) -> int:
     extra.setdefault("doc_number", "123/QĐ-STP")
     extra.setdefault("doc_date", date(2026, 3, 1))
     return save_draft(store, user, period="2026", item_id="SR-03",
-                      values={"systems_security_approved": approved, "systems_total": 4}, **extra)
+                      values={"sr_systems_approved": approved, "sr_systems_total": 4}, **extra)
 
 
 def test_journey_draft_submit_verify_then_it_scores(seeded: WorkflowStore, unit_a: Identity, admin: Identity) -> None:
@@ -38,12 +40,12 @@ def test_journey_draft_submit_verify_then_it_scores(seeded: WorkflowStore, unit_
     assert verified_counts(seeded) == []
     submit(seeded, unit_a, report_id)
     [pending] = list_reports(seeded, unit_a)
-    assert (pending.status, pending.values) == ("submitted", {"systems_security_approved": 3.0, "systems_total": 4.0})
+    assert (pending.status, pending.values) == ("submitted", {"sr_systems_approved": 3.0, "sr_systems_total": 4.0})
     assert verified_counts(seeded) == []
     verify(seeded, admin, report_id)
     assert verified_counts(seeded) == [
-        ("SO-A", "2026", "systems_security_approved", 3.0),
-        ("SO-A", "2026", "systems_total", 4.0),
+        ("SO-A", "2026", "sr_systems_approved", 3.0),
+        ("SO-A", "2026", "sr_systems_total", 4.0),
     ]
     assert verified_counts(seeded, "2025") == []
 
@@ -58,10 +60,10 @@ def test_newer_verified_report_replaces_the_old_one_and_history_stays(
     unit_a, admin = sign_in(seeded, "donvi.a"), sign_in(seeded, "sokhcn")
     second = draft_sr03(seeded, unit_a, approved=4)
     submit(seeded, unit_a, second)
-    assert ("SO-A", "2026", "systems_security_approved", 1.0) in verified_counts(seeded)
+    assert ("SO-A", "2026", "sr_systems_approved", 1.0) in verified_counts(seeded)
     clock.advance(hours=1)
     verify(seeded, admin, second)
-    assert ("SO-A", "2026", "systems_security_approved", 4.0) in verified_counts(seeded)
+    assert ("SO-A", "2026", "sr_systems_approved", 4.0) in verified_counts(seeded)
     assert [r.status for r in list_reports(seeded, unit_a)] == ["verified", "verified"]
 
 
@@ -96,25 +98,25 @@ def test_submit_needs_evidence(seeded: WorkflowStore, unit_a: Identity) -> None:
 def test_drafts_are_editable_until_submitted(seeded: WorkflowStore, unit_a: Identity) -> None:
     report_id = draft_sr03(seeded, unit_a, approved=1)
     draft_sr03(seeded, unit_a, approved=2, report_id=report_id)
-    assert get_report(seeded, unit_a, report_id).values["systems_security_approved"] == 2.0
+    assert get_report(seeded, unit_a, report_id).values["sr_systems_approved"] == 2.0
     submit(seeded, unit_a, report_id)
     with pytest.raises(SelfReportError) as frozen:
         draft_sr03(seeded, unit_a, approved=4, report_id=report_id)
     assert frozen.value.key == "selfreport.bad_state"
-    assert get_report(seeded, unit_a, report_id).values["systems_security_approved"] == 2.0
+    assert get_report(seeded, unit_a, report_id).values["sr_systems_approved"] == 2.0
 
 
 @pytest.mark.parametrize(
     ("item", "values", "key", "fragment"),
     [
         pytest.param("SR-09", {}, "selfreport.unknown_item", "SR-09", id="unknown-item"),
-        pytest.param("SR-03", {"systems_total": 4}, "selfreport.bad_value", "systems_security_approved", id="missing"),
-        pytest.param("SR-03", {**SR03, "systems_total": "bốn"}, "selfreport.bad_value", "“bốn”", id="not-number"),
-        pytest.param("SR-03", {**SR03, "systems_total": -1}, "selfreport.bad_value", "systems_total", id="negative"),
-        pytest.param("SR-03", {**SR03, "systems_total": 2.5}, "selfreport.bad_value", "2.5", id="fraction"),
-        pytest.param("SR-03", {**SR03, "systems_security_approved": 5}, "selfreport.bad_value", "5 > systems_total = 4", id="part-over-whole"),
-        pytest.param("SR-01", {"dx_plan_issued_on_time": 2, "dx_plan_tasks_done": 1, "dx_plan_tasks_total": 1}, "selfreport.bad_value", "0 hoặc 1", id="flag"),
-        pytest.param("SR-02", {"signers_active": 3, "hack": 1}, "selfreport.bad_value", "hack", id="unknown-count"),
+        pytest.param("SR-03", {"sr_systems_total": 4}, "selfreport.bad_value", "sr_systems_approved", id="missing"),
+        pytest.param("SR-03", {**SR03, "sr_systems_total": "bốn"}, "selfreport.bad_value", "“bốn”", id="not-number"),
+        pytest.param("SR-03", {**SR03, "sr_systems_total": -1}, "selfreport.bad_value", "sr_systems_total", id="negative"),
+        pytest.param("SR-03", {**SR03, "sr_systems_total": 2.5}, "selfreport.bad_value", "2.5", id="fraction"),
+        pytest.param("SR-03", {**SR03, "sr_systems_approved": 5}, "selfreport.bad_value", "5 > sr_systems_total = 4", id="part-over-whole"),
+        pytest.param("SR-01", {"sr_dx_plan_issued": 2, "sr_dx_plan_tasks_done": 1, "sr_dx_plan_tasks_total": 1}, "selfreport.bad_value", "0 hoặc 1", id="flag"),
+        pytest.param("SR-02", {"sr_signers_active": 3, "hack": 1}, "selfreport.bad_value", "hack", id="unknown-count"),
     ],
 )
 def test_bad_values_are_named(seeded: WorkflowStore, unit_a: Identity, item: str, values: dict[str, object],
@@ -127,7 +129,7 @@ def test_bad_values_are_named(seeded: WorkflowStore, unit_a: Identity, item: str
 
 def test_bad_period_is_named(seeded: WorkflowStore, unit_a: Identity) -> None:
     with pytest.raises(SelfReportError) as refused:
-        save_draft(seeded, unit_a, period="2026-13", item_id="SR-02", values={"signers_active": 1})
+        save_draft(seeded, unit_a, period="2026-13", item_id="SR-02", values={"sr_signers_active": 1})
     assert "2026-13" in str(refused.value)
 
 
@@ -171,3 +173,12 @@ def test_every_step_is_audited(seeded: WorkflowStore, unit_a: Identity, admin: I
     assert [s[:2] for s in steps] == [("sokhcn", "selfreport_verify"), ("donvi.a", "selfreport_submit"),
                                       ("donvi.a", "selfreport_draft")]
     assert steps[0][2]["status"] == "submitted" and steps[0][3]["status"] == "verified"
+
+
+def test_items_cover_every_self_reported_count_of_the_province_rubric() -> None:
+    rubric = load_rubrics()["province-it"]
+    rubric_counts = {name for metric in rubric.metrics for name in metric.count_names if name.startswith("sr_")}
+    rubric_counts |= {name for metric in rubric.metrics for term in metric.terms for name in term.numerator
+                      if name.startswith("sr_")}
+    item_counts = {name for item in ITEMS.values() for name in item.counts}
+    assert rubric_counts and rubric_counts <= item_counts
