@@ -1,0 +1,113 @@
+"""Bảng xếp hạng: one level's ranking for a period, with movement, blocks, provisional markers and exports."""
+
+from functools import partial
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from exports import pdf, tables, xlsx
+from metrics import api
+from ui import data, labels, session, widgets
+from ui import formatting as fmt
+from ui.i18n import lang, t
+
+CLASS_COLOURS = {"Xuất sắc": "#1a7f37", "Tốt": "#4c9a2a", "Khá": "#d4a017", "Trung bình": "#e07b00", "Yếu": "#c62828"}
+CHART_ROWS = 30
+
+st.title(t("page.rankings"))
+widgets.require_snapshot()
+widgets.freshness_caption()
+
+rubric_id = widgets.rubric_picker("rankings_rubric")
+if rubric_id is None:
+    st.stop()
+unit_user = session.is_unit_user()
+available = data.call("published_periods", rubric_id) if unit_user else data.call("periods", rubric_id)
+if unit_user:
+    st.caption(t("rankings.published_only"))
+level = widgets.level_picker("rankings_level")
+period = widgets.period_picker(available, "rankings")
+if period is None:
+    st.stop()
+
+frame: pd.DataFrame = data.call("ranking", rubric_id, level, period)
+if frame.empty:
+    st.info(t("rankings.empty"))
+    st.stop()
+
+frame = frame.assign(
+    movement=frame["places_gained"].map(labels.movement),
+    note=[labels.provisional_note(row, lang()) for row in frame.to_dict("records")],
+    class_text=frame["class_label"].map(lambda value: labels.class_label(value, lang())),
+)
+
+total, provisional = len(frame), int(frame["provisional"].sum())
+first, second, third = st.columns(3)
+first.metric(t("rankings.units"), fmt.number(total, lang(), 0), border=True)
+second.metric(t("rankings.provisional"), fmt.number(provisional, lang(), 0), border=True)
+third.metric(t("rankings.median_index"), fmt.fixed(frame["index_pct"].median(), lang()), border=True)
+
+query = st.text_input(t("rankings.search"), key="rankings_search", placeholder=t("rankings.search_hint"))
+shown = api.search_names(frame, query) if query else frame
+if query:
+    st.caption(t("rankings.search_found", count=len(shown)))
+
+block_names = tables.block_columns(frame)
+columns = ["rank", "movement", "name", "index_pct", "class_text", "points", "applicable_max", *block_names, "note"]
+config = {
+    "rank": st.column_config.NumberColumn(t("col.rank"), format="%d", width="small"),
+    "movement": st.column_config.TextColumn(t("col.movement"), width="small"),
+    "name": st.column_config.TextColumn(t("col.unit_name"), width="large"),
+    "index_pct": st.column_config.ProgressColumn(t("col.index"), min_value=0, max_value=100, format="%.2f"),
+    "class_text": st.column_config.TextColumn(t("col.class")),
+    "points": st.column_config.NumberColumn(t("col.points"), format="%.2f"),
+    "applicable_max": st.column_config.NumberColumn(t("col.applicable_max"), format="%.0f"),
+    "note": st.column_config.TextColumn(t("col.note"), width="large"),
+    **{name: st.column_config.NumberColumn(t("col.block", block=name.removeprefix("block_")), format="%.2f")
+       for name in block_names},
+}
+st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table")
+
+if not unit_user:
+    picked = st.selectbox(t("rankings.open_unit"), shown["unit_code"].tolist(), index=None,
+                          format_func=dict(zip(shown["unit_code"], shown["name"], strict=True)).get,
+                          placeholder=t("rankings.open_unit_hint"), key="rankings_open_unit")
+    if picked and st.button(t("rankings.open_card"), key="rankings_open_card"):
+        st.session_state[session.SELECTED_UNIT_KEY] = picked
+        st.switch_page("app_pages/unit_card.py")
+
+chart_rows = shown.dropna(subset=["index_pct"]).head(CHART_ROWS)
+if not chart_rows.empty:
+    figure = px.bar(
+        chart_rows.iloc[::-1], x="index_pct", y="name", orientation="h", color="class_label",
+        color_discrete_map=CLASS_COLOURS, labels={"index_pct": t("col.index"), "name": "", "class_label": t("col.class")},
+        title=t("rankings.chart_title", count=len(chart_rows)),
+    )
+    figure.update_layout(height=max(320, 22 * len(chart_rows)), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         separators=",." if lang() == "vi" else ".,")
+    st.plotly_chart(figure, key="rankings_chart")
+
+risers, fallers = api.movers(frame)
+left, right = st.columns(2)
+with left:
+    st.subheader(t("rankings.risers"))
+    st.dataframe(risers, column_order=["movement", "name", "index_pct"], column_config=config, hide_index=True)
+with right:
+    st.subheader(t("rankings.fallers"))
+    st.dataframe(fallers, column_order=["movement", "name", "index_pct"], column_config=config, hide_index=True)
+
+title = t("export.ranking_title", level=t(f"level.{level}"), period=fmt.period_label(period, lang()))
+subtitle = t("export.ranking_subtitle", rubric=rubric_id, date=fmt.today_label(lang()))
+export_table = tables.ranking_table(frame, lang(), title, subtitle)
+file_stem = f"xep-hang-{level}-{period}"
+left, right = st.columns(2)
+left.download_button(
+    t("export.xlsx"), partial(xlsx.workbook_bytes, export_table, t("export.ranking_sheet")),
+    file_name=f"{file_stem}.xlsx", on_click="ignore", icon=":material/table_view:", key="rankings_xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+right.download_button(
+    t("export.pdf"), partial(pdf.pdf_bytes, export_table, lang()), file_name=f"{file_stem}.pdf",
+    mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", key="rankings_pdf",
+)

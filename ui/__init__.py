@@ -1,0 +1,1 @@
+"""Dashboard helpers: texts (i18n), formatting, navigation per role, and snapshot access for pages."""

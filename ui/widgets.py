@@ -1,0 +1,67 @@
+"""Small render helpers shared by pages: freshness line, first-load progress, period pickers, notes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics import api
+from ui import data
+from ui import formatting as fmt
+from ui.i18n import lang, t
+
+PERIOD_KINDS = ("month", "quarter", "year", "ytd")
+
+
+def require_snapshot() -> None:
+    """Stop the page with the daemon's first-load progress when no snapshot exists yet."""
+    if data.has_snapshot():
+        return
+    st.info(t("first_load.waiting"))
+    status = data.daemon_status()
+    if status:
+        done, total = status.get("units_done") or 0, status.get("units_total") or 0
+        st.progress(min(1.0, done / total) if total else 0.0,
+                    text=t("first_load.progress", phase=status.get("phase", "…"), done=done, total=total,
+                           records=fmt.number(status.get("records") or 0, lang(), 0)))
+    else:
+        st.caption(t("first_load.no_status"))
+    st.stop()
+
+
+def freshness_caption() -> None:
+    """One line saying how fresh the data on this page is."""
+    fresh = data.call("freshness")
+    last = fresh.get("last_success") or fresh.get("last_cycle")
+    computed = fresh.get("scores_computed")
+    st.caption(t("freshness.line", collected=fmt.moment(last, lang()), computed=fmt.moment(computed, lang())))
+
+
+def rubric_picker(key: str) -> str | None:
+    """Choose a rubric among those scored; None (with a message) when nothing is scored yet."""
+    available = data.call("rubrics")
+    if not available:
+        st.info(t("scores.none_yet"))
+        return None
+    if len(available) == 1:
+        return available[0]
+    default = "province-it" if "province-it" in available else available[0]
+    return st.selectbox(t("filter.rubric"), available, index=available.index(default), key=key)
+
+
+def period_picker(periods: list[str], key: str) -> str | None:
+    """Period kind (month, quarter, year, year-to-date) then the period, newest first."""
+    if not periods:
+        st.info(t("scores.no_period"))
+        return None
+    kinds = [kind for kind in PERIOD_KINDS if any(api.period_kind(p) == kind for p in periods)]
+    left, right = st.columns(2)
+    kind = left.selectbox(t("filter.period_kind"), kinds, format_func={k: t(f"period_kind.{k}") for k in kinds}.get,
+                          key=f"{key}_kind")
+    choices = [p for p in periods if api.period_kind(p) == kind]
+    return right.selectbox(t("filter.period"), choices, format_func={p: fmt.period_label(p, lang()) for p in choices}.get,
+                           key=f"{key}_period")
+
+
+def level_picker(key: str) -> str:
+    return st.segmented_control(t("filter.level"), list(api.LEVELS), format_func={v: t(f"level.{v}") for v in api.LEVELS}.get,
+                                default=api.LEVELS[0], key=key, required=True) or api.LEVELS[0]
