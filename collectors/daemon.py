@@ -1,0 +1,264 @@
+"""The collector daemon: the single writer of `<data_dir>/live.duckdb`.
+
+Each cycle polls the due systems of every active unit (no transaction open), validates, writes everything in
+one short transaction together with the pending inbox files, refreshes scores, and publishes the snapshot.
+`run` drives cycles from a `schedule.Scheduler` (an interval per system, with jitter); a single cycle thread
+means cycles never overlap; SIGTERM lets the running cycle finish. Missing periods after downtime come from
+the cursors stored in the database, so a restart simply continues where the last committed cycle ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import requests
+import schedule
+
+from collectors import COLLECTORS
+from collectors.base import Collector, Target, Window
+from collectors.http import HttpSettings, make_session
+from collectors.instrumentation import Instruments, make_instruments
+from collectors.runner import PollOutcome, assemble_batch, poll_targets, utcnow
+from collectors.status import StatusFile
+from metrics import db
+from province.registry import Province, load_registry
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVALS: dict[str, float] = {"eoffice": 300, "onestop": 300, "mail": 900, "portal": 600}
+ScoringHook = Callable[[duckdb.DuckDBPyConnection], Any]
+
+
+def default_scoring_hook() -> ScoringHook | None:
+    """`metrics.engine.refresh_scores` when the scoring engine is installed, else None (logged)."""
+    try:
+        from metrics.engine import refresh_scores
+    except ImportError as exc:
+        log.warning("scores are not refreshed after cycles: metrics.engine is not importable (%s)", exc)
+        return None
+    return refresh_scores
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    registry_path: Path
+    data_dir: Path
+    intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    jitter: float = 0.1
+    max_workers: int = 64
+    history_start: date | None = None
+    http: HttpSettings = HttpSettings()
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    cycle_id: str
+    kind: str
+    systems: tuple[str, ...]
+    attempts: int
+    failed: int
+    records: int
+    quarantined: int
+    inbox_files: int
+    seconds: float
+
+
+class Daemon:
+    """Owns the live database connection; every dependency is injectable with a production default."""
+
+    def __init__(
+        self,
+        config: DaemonConfig,
+        *,
+        scheduler: schedule.Scheduler | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        session_factory: Callable[[], requests.Session] | None = None,
+        instruments: Instruments | None = None,
+        scoring_hook: ScoringHook | None | str = "default",
+        collectors: dict[str, type[Collector]] | None = None,
+        registry_loader: Callable[[Path], Province] = load_registry,
+    ) -> None:
+        self.config = config
+        self.scheduler = scheduler or schedule.Scheduler()
+        self.clock = clock
+        self.session_factory = session_factory or (lambda: make_session(config.http))
+        self.instruments = instruments or make_instruments()
+        self.scoring_hook = default_scoring_hook() if scoring_hook == "default" else scoring_hook
+        self.collectors = collectors if collectors is not None else COLLECTORS
+        self.province = registry_loader(config.registry_path)
+        self.data_dir = Path(config.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.status = StatusFile(self.data_dir, clock=clock)
+        self.con = db.connect(self.data_dir / db.LIVE_DB_NAME)
+        db.record_registry(self.con, self.province.units, self.province.registry_hash)
+        self._due: dict[str, float] = {}
+        self._due_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._cycle_running = threading.Event()
+
+    # ------------------------------------------------------------------------------------------- one cycle
+
+    def targets(self, systems: Iterable[str]) -> list[Target]:
+        wanted = set(systems)
+        today = self.clock().astimezone(db_timezone()).date()
+        return [
+            Target(unit.code, system, endpoint.adapter, endpoint.base_url, endpoint.credentials)
+            for unit in self.province.active_units(today)
+            for system, endpoint in sorted(unit.endpoints.items())
+            if system in wanted
+        ]
+
+    def run_cycle(
+        self, systems: Iterable[str] | None = None, *, kind: str = "poll",
+        backfill: tuple[date, date] | None = None, due_since: float | None = None,
+    ) -> CycleReport:
+        """Poll `systems` (default: all), write, score, publish. Never raises for a unit's failure."""
+        systems = tuple(sorted(systems if systems is not None else self.config.intervals))
+        cycle_id = f"{self.clock().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        started_at = self.clock()
+        began = time.perf_counter()
+        if due_since is not None:
+            self.instruments.cycle_lag.set(max(0.0, time.time() - due_since))
+        targets = self.targets(systems)
+        cursors = db.read_cursors(self.con)
+        first_load = not self._has_cycles()
+        self.status.update(phase="first_load" if first_load else "polling", cycle_started_at=started_at.isoformat(),
+                           units_done=0, units_total=len(targets), records_so_far=0, cycle_kind=kind)
+        progress = {"done": 0, "records": 0}
+
+        def on_done(outcome: PollOutcome) -> None:
+            progress["done"] += 1
+            progress["records"] += outcome.attempt["records_read"]
+            self._count_poll(outcome)
+            self.status.update(units_done=progress["done"], records_so_far=progress["records"])
+
+        def window_for(target: Target) -> Window:
+            return Window(
+                now=self.clock(),
+                cursors={feed: c for (u, s, feed), c in cursors.items() if u == target.unit_code and s == target.system},
+                backfill_from=backfill[0] if backfill else None,
+                backfill_to=backfill[1] if backfill else None,
+                history_start=self.config.history_start,
+            )
+
+        outcomes = poll_targets(targets, window_for, self.collectors, cycle_id=cycle_id,
+                                session_factory=self.session_factory, max_workers=self.config.max_workers,
+                                clock=self.clock, on_done=on_done)
+        batch, quarantined = assemble_batch(outcomes, cycle_id=cycle_id, kind=kind, started_at=started_at,
+                                            known_units=self.province.codes(), keep_cursors=backfill is None)
+        self.status.update(phase="writing", units_done=len(outcomes))
+        written = db.write_cycle(self.con, batch, data_dir=self.data_dir, known_units=frozenset(self.province.codes()),
+                                 clock=self.clock)
+        self._count_written(written, quarantined)
+        self._refresh_scores()
+        self.status.update(phase="publishing")
+        snapshot = db.publish_snapshot(self.con, self.data_dir)
+        finished = self.clock().isoformat()
+        seconds = time.perf_counter() - began
+        self.instruments.cycle_duration.observe(seconds)
+        self.status.update(phase="idle", last_cycle_finished_at=finished, last_snapshot_path=str(snapshot),
+                           last_snapshot_at=finished, records_so_far=written.total_records, force=True)
+        report = CycleReport(cycle_id, kind, systems, len(outcomes), sum(not o.ok for o in outcomes),
+                             written.total_records, written.quarantined, len(written.inbox_files), seconds)
+        log.info("cycle %s (%s) done in %.1f s: %d attempts, %d failed; stored %s; %d quarantined; %d inbox files",
+                 cycle_id, kind, seconds, report.attempts, report.failed, db.describe_counts(written.records),
+                 written.quarantined, report.inbox_files)
+        return report
+
+    SELECT_ANY_CYCLE = "SELECT count(*) > 0 FROM cycles"
+
+    def _has_cycles(self) -> bool:
+        (found,) = self.con.execute(self.SELECT_ANY_CYCLE).fetchone()  # type: ignore[misc]
+        return bool(found)
+
+    def _refresh_scores(self) -> None:
+        if self.scoring_hook is None:
+            return
+        try:
+            self.scoring_hook(self.con)
+        except Exception:  # noqa: BLE001 — stale scores must not stop collection; the log says why
+            log.exception("refreshing scores failed; the snapshot keeps the previous scores")
+
+    def _count_poll(self, outcome: PollOutcome) -> None:
+        system = outcome.target.system
+        self.instruments.polls.labels(system, outcome.attempt["outcome"]).inc()
+        self.instruments.poll_duration.labels(system).observe(outcome.attempt["duration_s"])
+        if outcome.ok:
+            self.instruments.last_success.labels(system).set(time.time())
+
+    def _count_written(self, written: db.CycleWritten, quarantined: dict[str, int]) -> None:
+        for table, count in written.records.items():
+            self.instruments.records_written.labels(table).inc(count)
+        for table, count in quarantined.items():
+            self.instruments.records_quarantined.labels(table).inc(count)
+        if written.inbox_files:
+            self.instruments.inbox_files.labels("ingested").inc(len(written.inbox_files))
+        if written.rejected_files:
+            self.instruments.inbox_files.labels("rejected").inc(len(written.rejected_files))
+
+    # ---------------------------------------------------------------------------------------- scheduling
+
+    def schedule_jobs(self) -> None:
+        """One job per system on the injected scheduler, each at its interval with jitter."""
+        for system, interval in self.config.intervals.items():
+            high = max(interval * (1 + self.config.jitter), interval + 1)
+            self.scheduler.every(int(interval)).to(int(high)).seconds.do(self.mark_due, system)
+
+    def mark_due(self, system: str) -> None:
+        """Ask for `system` in the next cycle; while a cycle runs, it is folded into the following one."""
+        with self._due_lock:
+            self._due.setdefault(system, time.time())
+        if self._cycle_running.is_set():
+            self.instruments.cycles_skipped.inc()
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        """Run until `stop` is set; the running cycle always finishes (and commits) before returning."""
+        self.schedule_jobs()
+        for system in self.config.intervals:
+            self.mark_due(system)  # catch up at once after a start: the cursors say from where
+        worker = threading.Thread(target=self._cycle_loop, args=(stop,), name="cycle", daemon=False)
+        worker.start()
+        while not stop.is_set():
+            self.scheduler.run_pending()
+            idle = self.scheduler.idle_seconds
+            stop.wait(min(1.0, idle) if idle is not None and idle > 0 else 0.2)
+        self._wake.set()
+        worker.join()
+
+    def _cycle_loop(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._wake.wait(0.5)
+            self._wake.clear()
+            with self._due_lock:
+                due, self._due = self._due, {}
+            if not due or stop.is_set():
+                with self._due_lock:
+                    self._due.update(due)
+                continue
+            self._cycle_running.set()
+            try:
+                self.run_cycle(due, due_since=min(due.values()))
+            except Exception:  # noqa: BLE001 — a failed cycle is logged; the next one retries everything
+                log.exception("cycle for %s failed; nothing of it was committed", sorted(due))
+            finally:
+                self._cycle_running.clear()
+
+    def close(self) -> None:
+        self.status.update(phase="idle", force=True)
+        self.con.close()
+
+
+def db_timezone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(db.LOCAL_TIMEZONE)

@@ -1,0 +1,172 @@
+"""One cycle's polling: every (unit, system) target in a thread pool, an attempt row for each, then the batch.
+
+Polling never holds a database transaction: `poll_targets` only reads over HTTP, and `assemble_batch` validates
+what was read into a `metrics.db.CycleBatch` that the daemon writes in one short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import requests
+
+from collectors.base import Collector, CollectorError, Harvest, Target, Window
+from collectors.http import make_session
+from collectors.validation import validate
+from metrics.db import CycleBatch
+
+log = logging.getLogger(__name__)
+
+OUTCOME_OK = "ok"
+OUTCOME_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """One attempt: the row to store, and what was read (None when nothing usable was)."""
+
+    target: Target
+    attempt: dict[str, Any]
+    harvest: Harvest | None
+
+    @property
+    def ok(self) -> bool:
+        return self.attempt["outcome"] == OUTCOME_OK
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def poll_one(
+    target: Target, collector: Collector, session: requests.Session, window: Window, *, cycle_id: str,
+    clock: Callable[[], datetime] = utcnow,
+) -> PollOutcome:
+    """Poll one target; any exception becomes a failed attempt with its reason, never a crash."""
+    started_at = clock()
+    began = time.perf_counter()
+    harvest: Harvest | None
+    try:
+        harvest = collector.collect(target, session, window)
+        outcome, error, status = OUTCOME_OK, None, harvest.http_status
+    except Exception as exc:  # noqa: BLE001 — the runner is the one place that turns any failure into data
+        outcome, error = OUTCOME_FAILED, describe_failure(exc)
+        status = getattr(exc, "http_status", None)
+        harvest = getattr(exc, "harvest", None)  # e.g. the portal's "down" probe row: availability is data
+        if harvest is not None:
+            harvest.cursors.clear()
+    attempt = {
+        "attempt_id": uuid.uuid4().hex, "cycle_id": cycle_id, "unit_code": target.unit_code,
+        "system": target.system, "started_at": started_at, "duration_s": time.perf_counter() - began,
+        "outcome": outcome, "http_status": status, "error": error,
+        "records_read": harvest.record_count if harvest is not None else 0,
+    }
+    return PollOutcome(target, attempt, harvest)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The attempt's `error` text: the collector's own message, or the exception type and message."""
+    if isinstance(exc, CollectorError):
+        return str(exc)[:1000]
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def poll_targets(
+    targets: Iterable[Target],
+    window_for: Callable[[Target], Window],
+    collectors: Mapping[str, type[Collector]],
+    *,
+    cycle_id: str,
+    session_factory: Callable[[], requests.Session] = make_session,
+    max_workers: int = 64,
+    clock: Callable[[], datetime] = utcnow,
+    on_done: Callable[[PollOutcome], None] | None = None,
+) -> list[PollOutcome]:
+    """Poll every target concurrently, one `requests.Session` per worker thread."""
+    local = threading.local()
+    sessions: list[requests.Session] = []
+    sessions_lock = threading.Lock()
+    instances = {system: cls() for system, cls in collectors.items()}
+
+    def session() -> requests.Session:
+        if not hasattr(local, "session"):
+            local.session = session_factory()
+            with sessions_lock:
+                sessions.append(local.session)
+        return local.session
+
+    def work(target: Target) -> PollOutcome:
+        collector = instances.get(target.system)
+        if collector is None:
+            raise CollectorError(f"no collector for system {target.system!r}; valid: {sorted(instances)}")
+        return poll_one(target, collector, session(), window_for(target), cycle_id=cycle_id, clock=clock)
+
+    outcomes = []
+    try:
+        with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="poll") as pool:
+            futures = {pool.submit(work, t): t for t in targets}
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 — e.g. no collector for the system: still an attempt
+                    target = futures[future]
+                    result = PollOutcome(target, {
+                        "attempt_id": uuid.uuid4().hex, "cycle_id": cycle_id, "unit_code": target.unit_code,
+                        "system": target.system, "started_at": clock(), "duration_s": 0.0,
+                        "outcome": OUTCOME_FAILED, "http_status": None, "error": describe_failure(exc),
+                        "records_read": 0}, None)
+                outcomes.append(result)
+                if on_done is not None:
+                    on_done(result)
+    finally:
+        for s in sessions:
+            s.close()
+    return outcomes
+
+
+def assemble_batch(
+    outcomes: Iterable[PollOutcome], *, cycle_id: str, kind: str, started_at: datetime,
+    known_units: Iterable[str] | None, keep_cursors: bool = True,
+) -> tuple[CycleBatch, dict[str, int]]:
+    """Validate everything read into one `CycleBatch`; returns it with the quarantined count per table."""
+    batch = CycleBatch(cycle_id=cycle_id, kind=kind, started_at=started_at)
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    sources: dict[str, str] = {}
+    for outcome in outcomes:
+        batch.attempts.append(outcome.attempt)
+        if outcome.harvest is None:
+            continue
+        for table, records in outcome.harvest.records.items():
+            by_table.setdefault(table, []).extend(records)
+            sources[table] = f"collector:{outcome.target.system}"
+        if keep_cursors and outcome.ok:
+            batch.cursors.extend(
+                (outcome.target.unit_code, outcome.target.system, feed, cursor)
+                for feed, cursor in outcome.harvest.cursors.items()
+            )
+    quarantined: dict[str, int] = {}
+    units = None if known_units is None else frozenset(known_units)
+    for table, records in by_table.items():
+        if not records:
+            continue
+        good, bad = validate(table, records, units)
+        batch.records.setdefault(table, []).append(good)
+        if bad.num_rows:
+            bad = bad.drop_columns(["source"]).add_column(0, "source", _constant(sources[table], bad.num_rows))
+            batch.quarantined.append(bad)
+            quarantined[table] = bad.num_rows
+            log.warning("%s: %d records quarantined, e.g. %s", table, bad.num_rows, bad.column("reason")[0])
+    return batch, quarantined
+
+
+def _constant(value: str, n: int) -> pa.Array:
+    return pa.array([value] * n, pa.string())
