@@ -47,9 +47,9 @@ def pdf_bytes(table: ExportTable, lang: str, *, landscape: bool = True) -> bytes
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font(FONT_FAMILY, "B", 13)
-    pdf.multi_cell(0, 7, table.title)
+    pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 9)
-    pdf.multi_cell(0, 5, table.subtitle)
+    pdf.multi_cell(0, 5, table.subtitle, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font(FONT_FAMILY, "", 7)
     aligns = ["LEFT" if column.kind == "text" else "RIGHT" for column in table.columns]
