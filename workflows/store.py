@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from metrics.publication import PUBLICATION_DDL
+
 Clock = Callable[[], datetime]
 
 BUSY_TIMEOUT_MS = 15_000
@@ -249,6 +251,7 @@ def open_store(path: str | Path, *, clock: Clock = utc_now) -> WorkflowStore:
         if mode.lower() != "wal":
             raise RuntimeError(f"{store.path}: SQLite refused WAL mode (got {mode!r}); is it on a network share?")
         con.execute(CREATE_MIGRATIONS_TABLE_SQL)
+        con.executescript(PUBLICATION_DDL)
     finally:
         con.close()
     with store.write() as con:

@@ -49,6 +49,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "dispute.already_decided": "Khiếu nại #{id} đã được xử lý ({status}).",
         "dispute.reason_required": "Cần ghi lý do khi bác khiếu nại.",
         "dispute.value_required": "Cần nhập giá trị đã sửa khi chấp nhận khiếu nại.",
+        "dispute.not_correctable": "Chỉ tiêu {metric} (hàm {function}) không sửa được bằng tử số/mẫu số; hãy sửa bản tự đánh giá hoặc dữ liệu nguồn rồi chấm lại.",
+        "dispute.bad_correction": "Giá trị sửa không hợp lệ: {problem}.",
         # inspections
         "inspection.deadline_before_visit": "Hạn thực hiện kiến nghị “{text}” ({deadline}) trước ngày kiểm tra ({visit}).",
         "inspection.not_found": "Không tìm thấy kiến nghị #{id}.",
@@ -89,6 +91,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "dispute.already_decided": "Dispute #{id} has already been decided ({status}).",
         "dispute.reason_required": "A reason is required to reject a dispute.",
         "dispute.value_required": "A corrected value is required to accept a dispute.",
+        "dispute.not_correctable": "Metric {metric} (function {function}) cannot be corrected by numerator/denominator; correct the self-assessment or the source data and re-score.",
+        "dispute.bad_correction": "The corrected value is not valid: {problem}.",
         "inspection.deadline_before_visit": "Deadline of recommendation “{text}” ({deadline}) is before the visit ({visit}).",
         "inspection.not_found": "Recommendation #{id} not found.",
         "inspection.text_required": "The {what} must not be empty.",
