@@ -18,7 +18,7 @@ Rules (scoring-spec §4.4, §5.1, §5.3, §5.7; docs/scoring.md lists every coun
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -34,6 +34,7 @@ PORTAL_SECTIONS: tuple[str, ...] = (
 )
 
 # Counts that are 0 (not NULL) for a unit whose source is collected but had nothing in the period.
+# Portal probes are observations, not events: a period without a probe has no availability data (NULL).
 ZERO_FILLED: dict[str, tuple[str, ...]] = {
     "eoffice": (
         "eo_out_total", "eo_out_signed", "eo_out_external", "eo_out_electronic_only", "eo_out_issued_on_time",
@@ -50,7 +51,7 @@ ZERO_FILLED: dict[str, tuple[str, ...]] = {
         "pakn_open_overdue",
     ),
     "mail": ("ml_personal_mailboxes", "ml_active_mailboxes", "ml_sent"),
-    "portal": ("pt_probes", "pt_probes_ok", "pt_items"),
+    "portal": ("pt_items",),
 }
 
 DERIVED_COUNTS: dict[str, tuple[str, ...]] = {
@@ -69,7 +70,7 @@ CREATE_HELPERS = """
 CREATE OR REPLACE TEMP MACRO itmon_vn_day(ts) AS
     DATE '1970-01-01' + CAST(floor((epoch(ts) + 25200) / 86400) AS INTEGER);
 CREATE OR REPLACE TEMP TABLE itmon_workdays (d DATE PRIMARY KEY, wd_idx INTEGER, is_wd BOOLEAN, next_wd DATE);
-CREATE OR REPLACE TEMP TABLE itmon_periods (period VARCHAR, p_start DATE, p_end DATE, months INTEGER);
+CREATE OR REPLACE TEMP TABLE itmon_periods (period VARCHAR, p_start DATE, p_end DATE, months INTEGER, p_eval DATE);
 CREATE OR REPLACE TEMP TABLE itmon_period_months (period VARCHAR, month DATE);
 """
 
@@ -247,24 +248,24 @@ DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM itmon_monthly WHER
 
 DEADLINE_OPEN_AT_END = DOCS_CTE + """
 SELECT d.unit_code, p.period,
-       count(*) FILTER (WHERE w.next_wd >= p.p_end) AS eo_dl_open_in_time,
-       count(*) FILTER (WHERE w.next_wd < p.p_end) AS eo_dl_open_overdue
+       count(*) FILTER (WHERE w.next_wd >= p.p_eval) AS eo_dl_open_in_time,
+       count(*) FILTER (WHERE w.next_wd < p.p_eval) AS eo_dl_open_overdue
 FROM docs d
 JOIN itmon_workdays w ON w.d = d.han_xu_ly
-JOIN itmon_periods p ON d.den_day <= p.p_end AND coalesce(d.ht_day, DATE '9999-12-31') > p.p_end
+JOIN itmon_periods p ON d.den_day <= p.p_eval AND coalesce(d.ht_day, DATE '9999-12-31') > p.p_eval
 WHERE d.direction = 'in'
 GROUP BY ALL
 """
 
 DOSSIER_PENDING_AT_END = DOSSIERS_CTE + """
 SELECT d.unit_code, p.period,
-       count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= p.p_end) AS os_pending_in_time,
-       count(*) FILTER (WHERE NOT (d.supplements_ok AND d.due_day >= p.p_end) OR d.due_day IS NULL)
+       count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= p.p_eval) AS os_pending_in_time,
+       count(*) FILTER (WHERE NOT (d.supplements_ok AND d.due_day >= p.p_eval) OR d.due_day IS NULL)
            AS os_pending_overdue,
-       count(*) FILTER (WHERE (NOT (d.supplements_ok AND d.due_day >= p.p_end) OR d.due_day IS NULL)
+       count(*) FILTER (WHERE (NOT (d.supplements_ok AND d.due_day >= p.p_eval) OR d.due_day IS NULL)
                         AND d.co_phieu_xin_loi) AS os_pending_overdue_apology
 FROM dos d
-JOIN itmon_periods p ON d.rec_day <= p.p_end AND coalesce(d.res_day, DATE '9999-12-31') > p.p_end
+JOIN itmon_periods p ON d.rec_day <= p.p_eval AND coalesce(d.res_day, DATE '9999-12-31') > p.p_eval
 GROUP BY ALL
 """
 
@@ -295,23 +296,23 @@ GROUP BY ALL
 
 FEEDBACK_OPEN_AT_END = FEEDBACK_CTE + """
 SELECT f.unit_code, p.period,
-       count(*) FILTER (WHERE f.due_day >= p.p_end) AS pakn_open_in_time,
-       count(*) FILTER (WHERE f.due_day < p.p_end OR f.due_day IS NULL) AS pakn_open_overdue
+       count(*) FILTER (WHERE f.due_day >= p.p_eval) AS pakn_open_in_time,
+       count(*) FILTER (WHERE f.due_day < p.p_eval OR f.due_day IS NULL) AS pakn_open_overdue
 FROM fb f
-JOIN itmon_periods p ON f.rec_day <= p.p_end AND coalesce(f.done_day, DATE '9999-12-31') > p.p_end
+JOIN itmon_periods p ON f.rec_day <= p.p_eval AND coalesce(f.done_day, DATE '9999-12-31') > p.p_eval
 GROUP BY ALL
 """
 
 MAILBOXES_AT_END = """
 SELECT m.unit_code, p.period,
        count(*) FILTER (WHERE m.ca_nhan AND m.active
-                        AND coalesce(itmon_vn_day(m.created_at), DATE '1900-01-01') <= p.p_end) AS ml_personal_mailboxes
+                        AND coalesce(itmon_vn_day(m.created_at), DATE '1900-01-01') <= p.p_eval) AS ml_personal_mailboxes
 FROM mailboxes m CROSS JOIN itmon_periods p
 GROUP BY ALL
 """
 
 ACTIVE_MAILBOXES_LAST_30_DAYS = """
-WITH ends AS (SELECT DISTINCT p_end FROM itmon_periods),
+WITH ends AS (SELECT DISTINCT p_eval AS p_end FROM itmon_periods),
 active AS (
     SELECT a.unit_code, e.p_end, count(DISTINCT a.mailbox_id) AS ml_active_mailboxes
     FROM mail_activity a
@@ -321,7 +322,7 @@ active AS (
     GROUP BY ALL
 )
 SELECT a.unit_code, p.period, a.ml_active_mailboxes
-FROM active a JOIN itmon_periods p ON p.p_end = a.p_end
+FROM active a JOIN itmon_periods p ON p.p_eval = a.p_end
 """
 
 LATEST_PROBE_IN_PERIOD = """
@@ -438,11 +439,12 @@ def compute_monthly(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | Non
     return [(int(y), int(m)) for y, m in con.execute(DATA_MONTHS).fetchall()]
 
 
-def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period]) -> None:
+def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period], today: date) -> None:
     con.execute("DELETE FROM itmon_periods")
     con.execute("DELETE FROM itmon_period_months")
     periods_frame = pd.DataFrame(  # noqa: F841
-        [(str(p), p.start, p.end, p.month_count) for p in periods], columns=["period", "p_start", "p_end", "months"]
+        [(str(p), p.start, p.end, p.month_count, min(p.end, max(today, p.start))) for p in periods],
+        columns=["period", "p_start", "p_end", "months", "p_eval"],
     )
     con.execute(INSERT_PERIODS)
     period_months_frame = pd.DataFrame(  # noqa: F841
@@ -456,11 +458,15 @@ def raw_counts(
     periods: Iterable[Period] | None = None,
     *,
     calendar: WorkCalendar | None = None,
+    today: date | None = None,
 ) -> tuple[pd.DataFrame, list[Period]]:
-    """Counts of every unit and period from the raw tables, long form; default periods: all that have data."""
+    """Counts of every unit and period from the raw tables, long form; default periods: all that have data.
+
+    States "at the period end" of a period still running are taken at `today` (local date) instead.
+    """
     months = compute_monthly(con, calendar)
     chosen = sorted(set(periods), key=str) if periods is not None else periods_for_months(months)
-    _set_periods(con, chosen)
+    _set_periods(con, chosen, today or (datetime.now(UTC) + timedelta(hours=7)).date())
     con.execute(CREATE_RECORD_COUNTS)
     for query in STATE_QUERIES:
         con.execute(INSERT_STATE.format(query=query))

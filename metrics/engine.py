@@ -163,6 +163,8 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
             points = scoring.linear_target(value, metric.max_points, target)
         elif metric.function == "banded":
             points = scoring.banded(value, metric.max_points, metric.bands)
+        elif metric.function == "checklist":
+            points = scoring.checklist(num, den, metric.max_points)
         elif metric.function == "inverse_linear":
             points = scoring.inverse_linear(value, metric.max_points, metric.zero_at or 1.0)
         elif metric.function == "norm_ref":
@@ -435,7 +437,7 @@ def refresh_scores(
         raise KeyError(f"unknown rubric(s) {unknown}; known rubrics: {sorted(available)}")
     requested = [p if isinstance(p, Period) else Period.parse(p) for p in periods] if periods is not None else None
     with_prev = None if requested is None else sorted({*requested, *(p.previous() for p in requested)}, key=str)
-    counts, computed = raw_counts(con, with_prev, calendar=calendar)
+    counts, computed = raw_counts(con, with_prev, calendar=calendar, today=now.astimezone(VN_TZ).date())
     store = [str(p) for p in (requested or computed)]
     reports = self_report_counts(self_reports, computed)
     if not reports.empty:
