@@ -112,9 +112,11 @@ LIMIT :limit
 """
 
 
-def _require_admin(viewer: Any) -> None:
-    if getattr(viewer, "role", None) != "it_admin":
-        raise PermissionError("only the IT department (it_admin) may read the audit log")
+def _require_role(store: WorkflowStore, viewer: Any, roles: tuple[str, ...]) -> None:
+    from workflows.accounts import AuthError, validate_session  # accounts records into this module
+
+    if validate_session(store, viewer).role not in roles:
+        raise AuthError("auth.forbidden")
 
 
 def list_events(
@@ -126,8 +128,8 @@ def list_events(
     since: datetime | None = None,
     limit: int = 1000,
 ) -> list[AuditEvent]:
-    """Newest first; only ``it_admin`` may read the log."""
-    _require_admin(viewer)
+    """Newest first; the IT department and the leadership read the log (export: IT department only)."""
+    _require_role(store, viewer, ("it_admin", "leader"))
     params = {"action": action, "actor": actor, "since": to_text(since) if since else None, "limit": limit}
     with store.read() as con:
         rows = con.execute(LIST_EVENTS_SQL, params).fetchall()
@@ -158,9 +160,11 @@ def _export_rows(events: list[AuditEvent]) -> list[tuple[Any, ...]]:
 
 def export_csv(store: WorkflowStore, viewer: Any, **filters: Any) -> bytes:
     """The filtered log as CSV, safe against formula injection."""
+    _require_role(store, viewer, ("it_admin",))
     return to_csv_bytes(EXPORT_HEADER, _export_rows(list_events(store, viewer, **filters)))
 
 
 def export_xlsx(store: WorkflowStore, viewer: Any, **filters: Any) -> bytes:
     """The filtered log as xlsx, safe against formula injection."""
+    _require_role(store, viewer, ("it_admin",))
     return to_xlsx_bytes(EXPORT_HEADER, _export_rows(list_events(store, viewer, **filters)), sheet_title="audit")
