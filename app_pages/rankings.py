@@ -23,7 +23,7 @@ rubric_id = widgets.rubric_picker("rankings_rubric")
 if rubric_id is None:
     st.stop()
 unit_user = session.is_unit_user()
-available = data.call("published_periods", rubric_id) if unit_user else data.call("periods", rubric_id)
+available = data.call_published("published_periods", rubric_id) if unit_user else data.call("periods", rubric_id)
 if unit_user:
     st.caption(t("rankings.published_only"))
 level = widgets.level_picker("rankings_level")
@@ -31,7 +31,8 @@ period = widgets.period_picker(available, "rankings")
 if period is None:
     st.stop()
 
-frame: pd.DataFrame = data.call("ranking", rubric_id, level, period)
+frame: pd.DataFrame = (data.call_published("published_ranking", rubric_id, level, period) if unit_user
+                       else data.call("ranking", rubric_id, level, period))
 if frame.empty:
     st.info(t("rankings.empty"))
     st.stop()
@@ -39,7 +40,8 @@ if frame.empty:
 frame = frame.assign(
     movement=frame["places_gained"].map(labels.movement),
     note=[labels.provisional_note(row, lang()) for row in frame.to_dict("records")],
-    class_text=frame["class_label"].map(lambda value: labels.class_label(value, lang())),
+    class_text=[labels.class_label(row.get("class_label"), lang(), row.get("class_label_en"))
+                for row in frame.to_dict("records")],
 )
 
 total, provisional = len(frame), int(frame["provisional"].sum())

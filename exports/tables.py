@@ -64,7 +64,7 @@ def ranking_table(frame: pd.DataFrame, lang: str, title: str, subtitle: str) -> 
             record["unit_code"],
             record["name"],
             _value(record.get("index_pct")),
-            labels.class_label(record.get("class_label"), lang),
+            labels.class_label(record.get("class_label"), lang, record.get("class_label_en")),
             _value(record.get("points")),
             _value(record.get("applicable_max")),
             *[_value(record.get(name)) for name in blocks],

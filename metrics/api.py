@@ -10,10 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
+
+from metrics import publication
+from metrics.publication import open_workflow_db
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -121,7 +125,7 @@ silent_units AS (
 )
 SELECT s.rank, s.rank_prev, s.rank_prev - s.rank AS places_gained,
        s.unit_code, coalesce(n.name, s.unit_code) AS name,
-       s.index_pct, s.class_label, s.points, s.applicable_max,
+       s.index_pct, s.class_label, s.class_label_en, s.points, s.applicable_max,
        coalesce(s.provisional, false) OR q.unit_code IS NOT NULL AS provisional,
        s.provisional_reason, q.silent_since, q.silent_systems
 FROM unit_scores s
@@ -163,16 +167,45 @@ def movers(frame: pd.DataFrame, count: int = 5) -> tuple[pd.DataFrame, pd.DataFr
     return risers, fallers
 
 
-PUBLISHED_PERIODS_SQL = """
-SELECT DISTINCT period FROM published_rankings WHERE rubric_id = ? ORDER BY period DESC
+PUBLISHED_PERIODS_SQL = "SELECT DISTINCT period FROM publication_runs WHERE rubric_id = ? ORDER BY period DESC"
+
+
+def published_periods(con: Connection, workflow_path: Path, rubric_id: str) -> list[str]:
+    """Periods whose ranking the IT department has published (frozen); empty when none is."""
+    if not Path(workflow_path).exists():
+        return []
+    store = open_workflow_db(workflow_path)
+    try:
+        return [row[0] for row in store.execute(PUBLISHED_PERIODS_SQL, [rubric_id]).fetchall()]
+    finally:
+        store.close()
+
+
+UNIT_NAMES_SQL = """
+SELECT unit_code, name FROM units
+QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
 """
 
 
-def published_periods(con: Connection, rubric_id: str) -> list[str]:
-    """Periods whose ranking the IT department has published (frozen); empty when none is."""
-    if not _table_exists(con, "published_rankings"):
-        return []
-    return _df(con, PUBLISHED_PERIODS_SQL, [rubric_id])["period"].tolist()
+def published_ranking(con: Connection, workflow_path: Path, rubric_id: str, level: str, period: str) -> pd.DataFrame:
+    """The frozen rows of the latest published version of a period's ranking, one level, with unit names.
+
+    Same columns as :func:`ranking` minus the live collection state: what was published is what is shown.
+    """
+    if not Path(workflow_path).exists():
+        return pd.DataFrame()
+    rows = publication.published_ranking(workflow_path, rubric_id, period)
+    if rows.empty:
+        return rows
+    rows = rows[(rows["rubric_version"] == rows["rubric_version"].max()) & (rows["level"] == level)]
+    names = _df(con, UNIT_NAMES_SQL)
+    frame = rows.merge(names, on="unit_code", how="left")
+    frame["name"] = frame["name"].fillna(frame["unit_code"])
+    frame["places_gained"] = frame["rank_prev"] - frame["rank"]
+    frame["provisional"] = frame["provisional"].fillna(0).astype(bool)
+    columns = ["rank", "rank_prev", "places_gained", "unit_code", "name", "index_pct", "class_label", "points",
+               "applicable_max", "provisional", "provisional_reason", "published_at", "rubric_version"]
+    return frame[columns].sort_values(["rank", "index_pct"], ascending=[True, False], na_position="last")
 
 
 # --- one unit -----------------------------------------------------------------------------------------------
@@ -202,7 +235,7 @@ silent_units AS (
 )
 SELECT s.unit_code, coalesce(n.name, s.unit_code) AS name, s.level, s.rubric_version, s.period,
        s.points, s.applicable_max, s.index_pct, s.rank, s.rank_prev, s.rank_prev - s.rank AS places_gained,
-       s.class_label, coalesce(s.provisional, false) OR q.unit_code IS NOT NULL AS provisional,
+       s.class_label, s.class_label_en, coalesce(s.provisional, false) OR q.unit_code IS NOT NULL AS provisional,
        s.provisional_reason, q.silent_since, q.silent_systems, s.computed_at,
        (SELECT count(*) FROM unit_scores c
          WHERE c.rubric_id = s.rubric_id AND c.period = s.period AND c.level = s.level) AS units_in_level

@@ -18,23 +18,29 @@ import streamlit as st
 
 from metrics import api
 from metrics.db import open_snapshot
+from metrics.publication import WORKFLOW_DB_NAME
 from workflows import WorkflowStore, open_store
 
 DATA_DIR_ENV = "ITMON_DATA_DIR"
 DEFAULT_DATA_DIR = Path("data/runtime")
 SNAPSHOT_NAME = "snapshot.duckdb"
 DAEMON_STATUS_NAME = "daemon-status.json"
-WORKFLOW_STORE_NAME = "workflows.sqlite3"
 
 # Only these read-API functions may be called through the cache, by name.
 CACHEABLE: dict[str, Callable[..., Any]] = {
     name: getattr(api, name)
     for name in (
-        "rubrics", "periods", "published_periods", "ranking", "unit_summary", "unit_card", "unit_blocks",
+        "rubrics", "periods", "ranking", "unit_summary", "unit_card", "unit_blocks",
         "metric_history", "rank_history", "unit_freshness", "metric_records", "trends", "index_trend",
         "heatmap", "level_distribution", "index_values", "compare_periods", "collector_grid",
         "recent_attempts", "quarantine", "freshness", "unit_list",
     )
+}
+
+
+PUBLISHED: dict[str, Callable[..., Any]] = {
+    "published_periods": api.published_periods,
+    "published_ranking": api.published_ranking,
 }
 
 
@@ -48,7 +54,7 @@ def snapshot_path(directory: Path | None = None) -> Path:
 
 
 def workflow_store_path(directory: Path | None = None) -> Path:
-    return (directory or data_dir()) / WORKFLOW_STORE_NAME
+    return (directory or data_dir()) / WORKFLOW_DB_NAME
 
 
 def snapshot_version(path: Path | None = None) -> int | None:
@@ -90,6 +96,25 @@ def call(function: str, *args: Any) -> Any:
     if version is None:
         raise FileNotFoundError(path)
     return _cached_call(function, str(path.resolve()), version, tuple(args))
+
+
+def call_published(function: str, *args: Any) -> Any:
+    """Run a publication read (``api.published_periods`` / ``api.published_ranking``) on the workflow store,
+    cached per snapshot version and the store's own version."""
+    path = snapshot_path()
+    version = snapshot_version(path)
+    if version is None:
+        raise FileNotFoundError(path)
+    store = workflow_store_path().resolve()
+    store_version = snapshot_version(store) or 0
+    wal = snapshot_version(store.with_name(store.name + "-wal")) or 0
+    return _cached_published(function, str(path.resolve()), version, str(store), (store_version, wal), tuple(args))
+
+
+@st.cache_data(ttl="10m", max_entries=64, show_spinner=False)
+def _cached_published(function: str, path: str, version: int, store: str, store_version: tuple[int, int],
+                      args: tuple[Any, ...]) -> Any:
+    return PUBLISHED[function](_database(path, version), Path(store), *args)
 
 
 def has_snapshot() -> bool:

@@ -50,10 +50,12 @@ def movement(places: Any) -> str:
     return "="
 
 
-def class_label(label: Any, lang: str) -> str:
-    """The class label in the reader's language (engine labels are Vietnamese)."""
+def class_label(label: Any, lang: str, label_en: Any = None) -> str:
+    """The class label in the reader's language (the engine writes both; older rows only Vietnamese)."""
     if not isinstance(label, str) or not label:
         return text("class.unranked", lang)
+    if lang == "en" and isinstance(label_en, str) and label_en:
+        return label_en
     key = f"class.{label}"
     translated = text(key, lang)
     return label if translated == key else translated

@@ -1,7 +1,7 @@
 """A seeded snapshot for dashboard tests and the rankings benchmark.
 
 Raw tables come from the real schema (metrics.db.connect runs the migrations); score tables carry the columns
-the engine writes (metrics.engine.refresh_scores), filled here with known values so tests can assert exact
+created by metrics.engine.ensure_score_tables, filled here with known values so tests can assert exact
 figures. One commune, "Xã Gia Bình", stopped reporting its one-stop system on 05/10/2026: its one-stop
 metrics have no data (NULL, never 0) and it is provisional.
 """
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from metrics.db import connect
+from metrics.engine import ensure_score_tables
 from metrics.rubric import load_rubrics
 
 RUBRIC_ID = "province-it"
@@ -30,19 +31,6 @@ DEPARTMENTS = ("Sở Y tế", "Sở Giáo dục và Đào tạo", "Sở Tài ch�
 COMMUNES = ("Phường Kinh Bắc", "Xã Đông Cứu", "Phường Đại Phúc", "Xã Tiên Du", "Phường Từ Sơn", "Xã Phù Đổng",
             "Xã Gia Bình")
 
-SCORE_TABLES_SQL = """
-CREATE TABLE IF NOT EXISTS metric_scores (
-    rubric_id VARCHAR, rubric_version VARCHAR, period VARCHAR, unit_code VARCHAR, metric_id VARCHAR, block VARCHAR,
-    numerator DOUBLE, denominator DOUBLE, value DOUBLE, applicable BOOLEAN, status VARCHAR, points DOUBLE,
-    max_points DOUBLE, gap_vi VARCHAR, gap_en VARCHAR, computed_at TIMESTAMPTZ);
-CREATE TABLE IF NOT EXISTS unit_scores (
-    rubric_id VARCHAR, rubric_version VARCHAR, period VARCHAR, unit_code VARCHAR, level VARCHAR, points DOUBLE,
-    applicable_max DOUBLE, index_pct DOUBLE, rank INTEGER, rank_prev INTEGER, rank_change INTEGER,
-    class_label VARCHAR, provisional BOOLEAN, provisional_reason VARCHAR, computed_at TIMESTAMPTZ);
-CREATE TABLE IF NOT EXISTS block_scores (
-    rubric_id VARCHAR, rubric_version VARCHAR, period VARCHAR, unit_code VARCHAR, block VARCHAR, points DOUBLE,
-    max_points DOUBLE);
-"""
 
 
 @dataclass(frozen=True)
@@ -131,6 +119,8 @@ def build_scores(units: list[SeedUnit], periods: list[str], silent: str | None, 
     unit_scores["rank_prev"] = unit_scores["rank_prev"].astype("Int64")
     unit_scores["rank_change"] = unit_scores["rank_prev"] - unit_scores["rank"]
     unit_scores["class_label"] = unit_scores["index_pct"].map(lambda i: _class(i, bands))
+    english = {band.label_vi: band.label_en for band in rubric.classes}
+    unit_scores["class_label_en"] = unit_scores["class_label"].map(english)
     is_silent = (unit_scores["unit_code"] == silent) & unit_scores["period"].isin(["2026-10", "2026", "2026-YTD-10"])
     unit_scores["provisional"] = is_silent
     unit_scores["provisional_reason"] = np.where(is_silent, "onestop: không có dữ liệu", None)
@@ -190,7 +180,7 @@ def seed_snapshot(data_dir: Path, units: list[SeedUnit] | None = None, periods: 
     path = data_dir / "snapshot.duckdb"
     con = connect(path)
     try:
-        con.execute(SCORE_TABLES_SQL)
+        ensure_score_tables(con)
         frames = {**_raw_rows(units, silent), **build_scores(units, periods, silent)}
         for table, frame in frames.items():
             columns = ", ".join(frame.columns)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from metrics import api
+from metrics.db import open_snapshot
+from metrics.publication import publish
+from metrics.rubric import load_rubrics
+from tests.dashboard.conftest import APP, PASSWORD
 from tests.dashboard.seed import SEARCH_UNIT, SILENT_UNIT
+from ui.data import DATA_DIR_ENV, workflow_store_path
 from ui.i18n import LANGUAGES, text
 from ui.navigation import PAGES, ROLE_PAGES, page_keys
 from ui.session import SELECTED_UNIT_KEY
+from workflows import open_store
+from workflows.accounts import authenticate
 
 MY_PAGES = ("rankings", "unit_card", "trends", "collection_health", "methodology")
 ROLE_USERS = {"leader": "lanhdao", "it_admin": "quantri", "unit": "soyte"}
@@ -154,3 +165,28 @@ def test_every_role_has_its_own_pages(dashboard_env: object) -> None:
     assert page_keys("unit")[:2] == ["unit_card", "rankings"]
     assert "trends" not in page_keys("unit") and "collection_health" not in page_keys("unit")
     assert page_keys("nobody") == []
+
+
+def test_unit_user_sees_the_frozen_published_ranking(dashboard_data_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "data"
+    shutil.copytree(dashboard_data_dir, data_dir)
+    con = open_snapshot(data_dir / "snapshot.duckdb")
+    try:
+        publish(con, workflow_store_path(data_dir), load_rubrics()["province-it"], "2026-09", published_by="quantri")
+        expected = api.ranking(con, "province-it", "department", "2026-09")
+    finally:
+        con.close()
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    identity = authenticate(open_store(workflow_store_path(data_dir)), "soyte", PASSWORD)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["_itmon_identity"] = identity
+    at.run().switch_page("app_pages/rankings.py").run()
+    assert not at.exception
+    assert at.selectbox(key="rankings_period").options == ["09/2026"]
+    shown = at.dataframe[0].value
+    assert shown["name"].tolist() == expected["name"].tolist()
+    assert shown["index_pct"].tolist() == pytest.approx(expected["index_pct"].tolist())
+    assert not [box for box in at.selectbox if box.key == "rankings_open_unit"]
