@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 
 from collectors.daemon import Daemon, DaemonConfig
 from collectors.instrumentation import make_instruments
+from importers.cli import main as import_main
 from metrics import db
 from province.registry import RegistryError
 
@@ -37,6 +38,9 @@ ORDER BY system, unit_code
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import"]:
+        return import_main(argv[1:])
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "status":

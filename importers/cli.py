@@ -19,7 +19,7 @@ from importers.pipeline import IMPORTERS, ImportOptions, import_files
 from metrics.db import StorageError
 from province.registry import RegistryError, load_registry
 
-DEFAULT_DATA_DIR = Path("data")
+DEFAULT_DATA_DIR = Path("data/runtime")
 DEFAULT_REGISTRY = Path("data/province.toml")
 
 

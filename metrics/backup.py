@@ -1,8 +1,8 @@
 """Backup and restore: a dated folder that holds everything a province needs to start again.
 
-    python -m metrics.backup backup  --data-dir data --to /srv/backups
+    python -m metrics.backup backup  --data-dir data/runtime --to /srv/backups
     python -m metrics.backup verify  /srv/backups/itmon-backup-2026-11-22T031500Z
-    python -m metrics.backup restore /srv/backups/itmon-backup-2026-11-22T031500Z --data-dir data
+    python -m metrics.backup restore /srv/backups/itmon-backup-2026-11-22T031500Z --data-dir data/runtime
 
 A backup folder holds `data/` (every table of the published snapshot as Parquet, through DuckDB's own
 EXPORT DATABASE), `workflow/` (the accounts and workflow SQLite files, copied with SQLite's online backup so a
@@ -285,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     back = sub.add_parser("restore", help="check a backup, then put it in place (the daemon must be stopped)")
     back.add_argument("folder", type=Path)
     for command in (make, back):
-        command.add_argument("--data-dir", type=Path, default=Path("data"))
+        command.add_argument("--data-dir", type=Path, default=Path("data/runtime"))
         command.add_argument("--registry", type=Path, default=DEFAULT_REGISTRY)
         command.add_argument("--rubrics", type=Path, default=DEFAULT_RUBRICS)
     args = parser.parse_args(argv)

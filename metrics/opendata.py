@@ -1,6 +1,6 @@
 """Open data: published (frozen) rankings and metric values as hive-partitioned Parquet and CSV.
 
-    python -m metrics.opendata --data-dir data --registry data/province.toml --out /srv/opendata
+    python -m metrics.opendata --data-dir data/runtime --registry data/province.toml --out /srv/opendata
 
 Layout, the same in every province so the national level can merge them:
 
@@ -186,7 +186,7 @@ def national_rankings(con: duckdb.DuckDBPyConnection, export_roots: list[Path]):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m metrics.opendata", description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--data-dir", type=Path, default=Path("data/runtime"))
     parser.add_argument("--registry", type=Path, default=Path("data/province.toml"))
     parser.add_argument("--out", type=Path, required=True, help="the open-data folder (shared folders are fine)")
     args = parser.parse_args(argv)

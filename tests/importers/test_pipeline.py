@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,3 +86,14 @@ def test_one_bad_file_among_several_refuses_all(tmp_path: Path, write, known_uni
     with pytest.raises(ImportFileError, match="b.edxml: refused whole"):
         import_files("edxml", [good, bad], data_dir=tmp_path / "data", known_units=known_units)
     assert pending_inbox_files(tmp_path / "data") == []
+
+
+def test_python_m_collectors_import_dispatches_to_the_importer(tmp_path: Path, write) -> None:
+    package = write("goi-tin.edxml", edxml_package())
+    done = subprocess.run(
+        [sys.executable, "-m", "collectors", "import", "edxml", str(package), "--data-dir", str(tmp_path / "d"),
+         "--registry", str(REGISTRY)],
+        cwd=REGISTRY.parents[1], capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert len(pending_inbox_files(tmp_path / "d")) == 1
