@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +34,7 @@ from simulator.portal import home_page, news_page, rss, section_page, sitemap
 from simulator.timegrid import format_ts, parse_ts
 
 JSON_TYPE = "application/json; charset=utf-8"
+_KNOWN_STATUSES = frozenset(s.value for s in HTTPStatus)
 SERVER_NAME = b"itmon-sandbox/1.0"
 FEED_PARAMS = {"updated_since", "page_size", "page_token"}
 ACTIVITY_PARAMS = {"date_from", "date_to", "page_size", "page_token"}
@@ -324,7 +326,8 @@ async def _read_request(conn: h11.Connection, reader: asyncio.StreamReader) -> t
 def _wire(conn: h11.Connection, response: Response) -> bytes:
     headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
                ("Server", SERVER_NAME.decode()), *response.headers]
-    head = conn.send(h11.Response(status_code=response.status, headers=headers)) or b""
+    reason = HTTPStatus(response.status).phrase.encode() if response.status in _KNOWN_STATUSES else b""
+    head = conn.send(h11.Response(status_code=response.status, headers=headers, reason=reason)) or b""
     if response.truncate:
         return head + (conn.send(h11.Data(data=response.body[: len(response.body) // 2])) or b"")
     return head + (conn.send(h11.Data(data=response.body)) or b"") + (conn.send(h11.EndOfMessage()) or b"")
