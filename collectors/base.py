@@ -58,6 +58,9 @@ class Harvest:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cursors: dict[str, str] = field(default_factory=dict)
     http_status: int | None = None
+    # feed -> table: keep the old cursor of `feed` when a row of `table` is quarantined, so the period is read
+    # again next cycle (aggregates are re-served whole; a fixed report then fills the gap).
+    hold_cursor_on_quarantine: dict[str, str] = field(default_factory=dict)
 
     def add(self, table: str, records: list[dict[str, Any]]) -> None:
         self.records.setdefault(table, []).extend(records)

@@ -133,6 +133,8 @@ def describe_transport_error(exc: requests.RequestException, session: requests.S
     chain = list(_causes(exc))
     if any(isinstance(e, ReadTimeoutError | requests.ReadTimeout) for e in chain):
         return "timed out waiting for the response (read timeout)"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return f"the response was cut off before its end ({str(chain[-1])[:200]})"
     if isinstance(exc, requests.ConnectTimeout):
         return "timed out connecting"
     if isinstance(exc, requests.exceptions.RetryError):

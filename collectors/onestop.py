@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from collectors.base import Harvest, Target, Window
+from collectors.base import CollectorError, Harvest, Target, Window
 from collectors.feeds import month_range, open_client, read_incremental
 
 INCREMENTAL_FEEDS = (("dossiers", "dossiers"), ("procedures", "procedures"), ("feedback", "feedback"))
@@ -26,10 +26,16 @@ class OneStopCollector:
                 harvest.cursors[feed] = cursor
         months = month_range(window, "stats")
         for month in months:
-            body = client.get_json("stats", {"month": month})
+            try:
+                body = client.get_json("stats", {"month": month})
+            except CollectorError as exc:
+                if exc.http_status == 404 and "no_data" in str(exc):
+                    continue  # no report for that month (before the unit existed): no data, not zero
+                raise
             harvest.add("onestop_stats", [_stats_row(item, month) for item in _stats_items(body, client, month)])
         if months and window.backfill_from is None:
             harvest.cursors["stats"] = f"{months[-1]}-01"
+            harvest.hold_cursor_on_quarantine["stats"] = "onestop_stats"
         harvest.http_status = client.last_status
         return harvest
 

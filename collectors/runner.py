@@ -139,6 +139,7 @@ def assemble_batch(
 ) -> tuple[CycleBatch, dict[str, int]]:
     """Validate everything read into one `CycleBatch`; returns it with the quarantined count per table."""
     batch = CycleBatch(cycle_id=cycle_id, kind=kind, started_at=started_at)
+    outcomes = list(outcomes)
     by_table: dict[str, list[dict[str, Any]]] = {}
     sources: dict[str, str] = {}
     for outcome in outcomes:
@@ -148,12 +149,8 @@ def assemble_batch(
         for table, records in outcome.harvest.records.items():
             by_table.setdefault(table, []).extend(records)
             sources[table] = f"collector:{outcome.target.system}"
-        if keep_cursors and outcome.ok:
-            batch.cursors.extend(
-                (outcome.target.unit_code, outcome.target.system, feed, cursor)
-                for feed, cursor in outcome.harvest.cursors.items()
-            )
     quarantined: dict[str, int] = {}
+    quarantined_units: set[tuple[str, str]] = set()
     units = None if known_units is None else frozenset(known_units)
     for table, records in by_table.items():
         if not records:
@@ -164,7 +161,18 @@ def assemble_batch(
             bad = bad.drop_columns(["source"]).add_column(0, "source", _constant(sources[table], bad.num_rows))
             batch.quarantined.append(bad)
             quarantined[table] = bad.num_rows
+            quarantined_units.update((unit, table) for unit in bad.column("unit_code").to_pylist())
             log.warning("%s: %d records quarantined, e.g. %s", table, bad.num_rows, bad.column("reason")[0])
+    if keep_cursors:
+        for outcome in outcomes:
+            if not outcome.ok or outcome.harvest is None:
+                continue
+            held = outcome.harvest.hold_cursor_on_quarantine
+            batch.cursors.extend(
+                (outcome.target.unit_code, outcome.target.system, feed, cursor)
+                for feed, cursor in outcome.harvest.cursors.items()
+                if feed not in held or (outcome.target.unit_code, held[feed]) not in quarantined_units
+            )
     return batch, quarantined
 
 
