@@ -257,7 +257,8 @@ class Feeds:
         end = min(day_seconds(month_last(month)) + 86400 - 1, now)
         chunks = [self.store.get(unit, "dossiers", m) for m in self.world.months_of(unit, to_date(end))
                   if m <= month]
-        if not chunks:
+        valid_months = self.world.months_of(unit, date.max)
+        if not chunks or month not in valid_months:
             raise FeedError(404, "no_data", f"unit {unit.code} has no one-stop data for that month")
         first = np.concatenate([c["first"] for c in chunks])
         final = np.concatenate([c["final"] for c in chunks])
