@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from metrics.counts import raw_counts
-from metrics.engine import UNITS_FOR_PERIODS, Scores, score_counts
+from metrics.engine import UNITS_FOR_PERIODS, Scores, score_counts, self_report_counts
 from metrics.explain import ExplainError, explain_metric
 from metrics.periods import Period, PeriodError
 from metrics.publication import WORKFLOW_DB_NAME, PublicationError, publish
@@ -125,6 +125,9 @@ def _inputs(args: argparse.Namespace, rubric: Rubric, periods: list[Period]
         units = con.execute(UNITS_FOR_PERIODS).df()
     finally:
         con.close()
+    if args.self_reports:
+        reports, _ = read_counts_csv(args.self_reports)
+        counts = pd.concat([counts, self_report_counts(reports, computed)], ignore_index=True)
     return counts, units, [str(p) for p in computed]
 
 
@@ -214,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         src = p.add_mutually_exclusive_group()
         src.add_argument("--counts", help="long-form counts CSV (docs/scoring.md)")
         src.add_argument("--db", help="DuckDB file with raw tables (opened read-only)")
+        p.add_argument("--self-reports", help="with --db: verified self-reports as a counts CSV (block E)")
 
     score = sub.add_parser("score", help="score units from counts or raw records")
     inputs(score)

@@ -110,6 +110,8 @@ def open_workflow_db(path: Path | str) -> sqlite3.Connection:
 def _clean(value: object) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
+    if hasattr(value, "item"):  # numpy scalars: sqlite3 would store them as blobs
+        value = value.item()
     if isinstance(value, bool):
         return int(value)
     return value
