@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from workflows import page_texts
+
 DEFAULT_LANG = "vi"
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -98,6 +100,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "inspection.text_required": "The {what} must not be empty.",
     },
 }
+
+TEXTS["vi"].update(page_texts.VI)
+TEXTS["en"].update(page_texts.EN)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **params: object) -> str:

@@ -1,0 +1,77 @@
+"""AppTest journeys through the workflow pages, per role, and the role boundaries around them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+
+from tests.workflows.pages import seed_accounts, signed_in, texts
+from ui.data import DATA_DIR_ENV
+from workflows import open_store
+from workflows.selfreport import verified_counts
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    seed_accounts(tmp_path)
+    monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield tmp_path
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def fill_sr03(at, approved: int, total: int, doc: str = "12/QĐ-STP") -> None:  # noqa: ANN001
+    at.selectbox(key="wf_sa_item").select("SR-03").run()
+    at.number_input(key="wf_sa_sr_systems_approved").set_value(approved)
+    at.number_input(key="wf_sa_sr_systems_total").set_value(total)
+    at.text_input(key="wf_sa_doc_number").input(doc)
+    from datetime import date
+
+    at.date_input(key="wf_sa_doc_date").set_value(date(2026, 3, 1))
+    at.text_input(key="wf_sa_period").input("2026")
+    at.button[0].click()
+
+
+def test_unit_submits_sees_pending_then_it_verifies(data_dir: Path) -> None:
+    at = signed_in(data_dir, "donvi.a", "self_assessment")
+    assert not at.exception
+    fill_sr03(at, 3, 4)
+    at.run()
+    assert "Đã lưu bản nháp #1" in texts(at)
+    at.button(key="wf_sa_submit").click().run()
+    assert "Đã nộp bản #1" in texts(at)
+    mine = at.dataframe[0].value
+    assert mine.iloc[0]["Trạng thái"] == "Chờ xác minh"
+    assert mine.iloc[0]["Giá trị"] == "sr_systems_approved = 3, sr_systems_total = 4"
+    assert verified_counts(open_store(data_dir / "workflow.sqlite")) == []
+
+    admin = signed_in(data_dir, "sokhcn", "self_assessment")
+    queue = admin.dataframe[0].value
+    assert list(queue["Đơn vị"]) == ["SO-A"]
+    admin.button(key="wf_sa_verify").click().run()
+    assert "Đã xác minh bản #1" in texts(admin)
+    assert "Không có bản nào chờ xác minh" in texts(admin)
+    assert verified_counts(open_store(data_dir / "workflow.sqlite")) == [
+        ("SO-A", "2026", "sr_systems_approved", 3.0), ("SO-A", "2026", "sr_systems_total", 4.0)]
+
+    at = signed_in(data_dir, "donvi.a", "self_assessment")
+    assert at.dataframe[0].value.iloc[0]["Trạng thái"] == "Đã xác minh"
+
+
+def test_bad_value_is_refused_with_the_field_named(data_dir: Path) -> None:
+    at = signed_in(data_dir, "donvi.a", "self_assessment")
+    fill_sr03(at, 5, 4)
+    at.run()
+    assert at.error and "sr_systems_approved" in at.error[0].value and "5 > sr_systems_total = 4" in at.error[0].value
+    assert "Chưa có bản tự đánh giá nào" in texts(at)
+
+
+def test_english_switch(data_dir: Path) -> None:
+    at = signed_in(data_dir, "donvi.a", "self_assessment", lang="en")
+    assert at.title[0].value == "Self-assessment"
+    assert "No self-assessment yet." in texts(at)
