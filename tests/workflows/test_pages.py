@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 
 from tests.workflows.pages import seed_accounts, signed_in, texts
+from tests.workflows.publishing import province_rubric, publish_period
 from ui.data import DATA_DIR_ENV
 from workflows import open_store
 from workflows.selfreport import verified_counts
@@ -75,3 +76,32 @@ def test_english_switch(data_dir: Path) -> None:
     at = signed_in(data_dir, "donvi.a", "self_assessment", lang="en")
     assert at.title[0].value == "Self-assessment"
     assert "No self-assessment yet." in texts(at)
+
+
+def test_dispute_raised_accepted_and_history_shows_both_versions(data_dir: Path, tmp_path_factory) -> None:  # noqa: ANN001
+    store = open_store(data_dir / "workflow.sqlite")
+    publication = publish_period(store, tmp_path_factory.mktemp("scores"), province_rubric())
+
+    at = signed_in(data_dir, "donvi.a", "disputes")
+    assert not at.exception
+    at.selectbox(key="wf_dp_metric").select("EO-01")
+    at.text_area(key="wf_dp_explanation").input("Hệ thống bỏ sót 15 văn bản ký số gửi qua Trục liên thông")
+    at.number_input(key="wf_dp_proposed").set_value(0.95)
+    at.button[0].click().run()
+    assert "Đã gửi khiếu nại #1" in texts(at)
+    mine = at.dataframe[-1].value
+    assert mine.iloc[0]["Trạng thái"] == "Đang xử lý" and mine.iloc[0]["Giá trị công bố"] == "0.8"
+
+    admin = signed_in(data_dir, "sokhcn", "disputes")
+    assert admin.number_input(key="wf_dp_num").value == 80.0
+    admin.number_input(key="wf_dp_num").set_value(95.0)
+    admin.button(key="wf_dp_accept").click().run()
+    assert not admin.exception
+    assert f"công bố phiên bản mới #{publication.publication_id + 1}" in texts(admin)
+
+    at = signed_in(data_dir, "donvi.a", "disputes")
+    history = at.dataframe[1].value
+    assert list(history["Phiên bản"]) == [publication.rubric_version, f"{publication.rubric_version}+KN1"]
+    assert list(history["Thứ hạng"]) == [2, 1]
+    mine = at.dataframe[-1].value
+    assert mine.iloc[0]["Trạng thái"] == "Được chấp nhận" and mine.iloc[0]["Giá trị sửa"] == "0.95"
