@@ -95,7 +95,7 @@ def record_inspection(
     visit_date: date,
     checklist: Iterable[ChecklistLine],
     findings: Iterable[str] = (),
-    recommendations: Iterable[tuple[str, date]] = (),
+    recommendations: Iterable[tuple[str, date | None]] = (),
     summary: str = "",
 ) -> int:
     """Record a visit with its checklist, findings and recommendations in one transaction."""
@@ -108,6 +108,8 @@ def record_inspection(
     for text, deadline in recs:
         if not text:
             raise InspectionError("inspection.text_required", what="kiến nghị / recommendation")
+        if not isinstance(deadline, date):
+            raise InspectionError("inspection.deadline_required", text=text)
         if deadline < visit_date:
             raise InspectionError("inspection.deadline_before_visit", text=text, deadline=deadline.strftime("%d/%m/%Y"),
                                   visit=visit_date.strftime("%d/%m/%Y"))

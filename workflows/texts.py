@@ -56,6 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # inspections
         "inspection.deadline_before_visit": "Hạn thực hiện kiến nghị “{text}” ({deadline}) trước ngày kiểm tra ({visit}).",
         "inspection.not_found": "Không tìm thấy kiến nghị #{id}.",
+        "inspection.deadline_required": "Kiến nghị “{text}” chưa có hạn thực hiện hợp lệ (ngày/tháng/năm).",
         "inspection.text_required": "Nội dung {what} không được để trống.",
     },
     "en": {
@@ -97,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dispute.bad_correction": "The corrected value is not valid: {problem}.",
         "inspection.deadline_before_visit": "Deadline of recommendation “{text}” ({deadline}) is before the visit ({visit}).",
         "inspection.not_found": "Recommendation #{id} not found.",
+        "inspection.deadline_required": "Recommendation “{text}” has no valid deadline (day/month/year).",
         "inspection.text_required": "The {what} must not be empty.",
     },
 }

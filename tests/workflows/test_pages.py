@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 import streamlit as st
 
+from tests.dashboard.seed import SEARCH_UNIT, seed_snapshot
 from tests.workflows.pages import seed_accounts, signed_in, texts
 from tests.workflows.publishing import province_rubric, publish_period
 from ui.data import DATA_DIR_ENV
+from ui.session import IDENTITY_KEY
 from workflows import open_store
 from workflows.selfreport import verified_counts
 
@@ -105,3 +109,39 @@ def test_dispute_raised_accepted_and_history_shows_both_versions(data_dir: Path,
     assert list(history["Thứ hạng"]) == [2, 1]
     mine = at.dataframe[-1].value
     assert mine.iloc[0]["Trạng thái"] == "Được chấp nhận" and mine.iloc[0]["Giá trị sửa"] == "0.95"
+
+
+def test_inspection_recorded_with_prefilled_checklist_and_follow_up_due(data_dir: Path) -> None:
+    seed_snapshot(data_dir)
+    at = signed_in(data_dir, "sokhcn", "inspections")
+    assert not at.exception
+    at.selectbox(key="wf_in_period").select("2026-10").run()
+    at.selectbox(key="wf_in_unit").select(SEARCH_UNIT).run()
+    at.text_input(key="wf_in_summary").input("Kiểm tra định kỳ")
+    at.text_area(key="wf_in_findings").input("Chưa ký số văn bản đi\nCổng chưa có IPv6")
+    today = open_store(data_dir / "workflow.sqlite").clock().date()
+    editor_state = {"edited_rows": {}, "added_rows": [{"text": "Ban hành quy chế ký số",
+                                                       "deadline": today.isoformat()}], "deleted_rows": []}
+    at.session_state["wf_in_recommendations"] = editor_state
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "Đã lưu đợt kiểm tra #1" in texts(at), texts(at)
+
+    admin = signed_in(data_dir, "sokhcn")
+    from workflows.inspections import due_follow_ups, list_inspections
+
+    store = open_store(data_dir / "workflow.sqlite")
+    [visit] = list_inspections(store, admin.session_state[IDENTITY_KEY])
+    measured = {line.metric_id: line.measured_value for line in visit.checklist}
+    con = duckdb.connect(str(data_dir / "snapshot.duckdb"), read_only=True)
+    expected = dict(con.execute("SELECT metric_id, value FROM metric_scores WHERE rubric_id = 'province-it' "
+                                "AND unit_code = ? AND period = '2026-10'", [SEARCH_UNIT]).fetchall())
+    con.close()
+    assert measured == {k: None if v is None or math.isnan(v) else v for k, v in expected.items()}
+    assert None in measured.values() or len(measured) > 10
+    assert visit.findings == ("Chưa ký số văn bản đi", "Cổng chưa có IPv6")
+    [due] = due_follow_ups(store, admin.session_state[IDENTITY_KEY], until=today)
+    assert due.text == "Ban hành quy chế ký số"
+
+    page = signed_in(data_dir, "lanhdao", "inspections")
+    assert "Ban hành quy chế ký số" in page.dataframe[0].value.iloc[0].tolist()
