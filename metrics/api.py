@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from metrics import publication
+from metrics.periods import Period
 from metrics.publication import open_workflow_db
 
 Connection = duckdb.DuckDBPyConnection
@@ -76,7 +77,12 @@ PERIODS_SQL = "SELECT DISTINCT period FROM unit_scores WHERE rubric_id = ? ORDER
 
 def periods(con: Connection, rubric_id: str) -> list[str]:
     """Scored periods of a rubric, newest first (months, quarters, years, year-to-date)."""
-    return _df(con, PERIODS_SQL, [rubric_id])["period"].tolist()
+    return sort_periods(_df(con, PERIODS_SQL, [rubric_id])["period"].tolist())
+
+
+def sort_periods(texts: list[str]) -> list[str]:
+    """Newest first by calendar ('2026-YTD-10' after '2026-YTD-9'), not by string order."""
+    return sorted(texts, key=lambda text: (Period.parse(text).end, Period.parse(text).start), reverse=True)
 
 
 def period_kind(period: str) -> str:
@@ -92,8 +98,6 @@ def period_kind(period: str) -> str:
 
 def period_bounds(period: str) -> tuple[date, date]:
     """First and last day (inclusive) of a period string, through metrics.periods."""
-    from metrics.periods import Period
-
     parsed = Period.parse(period)
     return parsed.start, parsed.end
 
@@ -176,7 +180,7 @@ def published_periods(con: Connection, workflow_path: Path, rubric_id: str) -> l
         return []
     store = open_workflow_db(workflow_path)
     try:
-        return [row[0] for row in store.execute(PUBLISHED_PERIODS_SQL, [rubric_id]).fetchall()]
+        return sort_periods([row[0] for row in store.execute(PUBLISHED_PERIODS_SQL, [rubric_id]).fetchall()])
     finally:
         store.close()
 
