@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from importers.errors import ImportFileError
-from importers.pipeline import IMPORTERS, ImportOptions, import_files
+from importers.pipeline import IMPORTERS, ImportOptions, InboxWriteError, import_files
 from metrics.db import StorageError
 from province.registry import RegistryError, load_registry
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None, *, out: TextIO = sys.stdout, err: TextIO
             known_units=units,
             options=ImportOptions(mapping=args.mapping, mailboxes=args.mailboxes, year=args.year),
         )
-    except (ImportFileError, RegistryError, StorageError) as exc:
+    except (ImportFileError, InboxWriteError, RegistryError, StorageError) as exc:
         print(exc, file=err)
         return 2
     except OSError as exc:

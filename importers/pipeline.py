@@ -27,6 +27,10 @@ from metrics.db import INBOX_DIR, INBOX_DONE_DIR, SNAPSHOT_NAME, open_snapshot, 
 SELECT_INGESTED_LIKE = "SELECT count(*) FROM ingested_files WHERE contains(file_name, ?)"
 
 
+class InboxWriteError(Exception):
+    """The checked rows could not be written to the inbox (full disk, read-only folder); nothing was imported."""
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """What some kinds of file need besides the file itself."""
@@ -139,5 +143,14 @@ def import_files(
     marker = f"{kind}.{source_digest(paths, options)[:16]}."
     if _already_imported(Path(data_dir), marker):
         return ImportOutcome(kind, table, 0, None, already_imported=True)
-    inbox_file = write_inbox(data_dir, table, arrow_rows, f"{marker}{paths[0].stem}")
+    try:
+        inbox_file = write_inbox(data_dir, table, arrow_rows, f"{marker}{paths[0].stem}")
+    except OSError as exc:
+        # A full or read-only disk leaves a hidden partial temp file; the daemon never reads those, remove ours.
+        for partial in (Path(data_dir) / INBOX_DIR).glob(f".*{marker}*.tmp"):
+            partial.unlink(missing_ok=True)
+        raise InboxWriteError(
+            f"cannot write the import into {Path(data_dir) / INBOX_DIR}: {exc}. Nothing was imported; "
+            "free space or fix the folder's permissions, then import again."
+        ) from None
     return ImportOutcome(kind, table, good.num_rows, inbox_file)
