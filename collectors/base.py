@@ -45,6 +45,7 @@ class Window:
     backfill_from: date | None = None
     backfill_to: date | None = None
     history_start: date | None = None
+    page_size: int = 1000
 
     @property
     def today(self) -> date:

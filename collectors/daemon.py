@@ -56,6 +56,7 @@ class DaemonConfig:
     jitter: float = 0.1
     max_workers: int = 64
     history_start: date | None = None
+    page_size: int = 1000
     http: HttpSettings = HttpSettings()
 
 
@@ -148,6 +149,7 @@ class Daemon:
                 backfill_from=backfill[0] if backfill else None,
                 backfill_to=backfill[1] if backfill else None,
                 history_start=self.config.history_start,
+                page_size=self.config.page_size,
             )
 
         outcomes = poll_targets(targets, window_for, self.collectors, cycle_id=cycle_id,

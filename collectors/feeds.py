@@ -62,7 +62,7 @@ def read_incremental(
     client: JsonClient, feed: str, window: Window
 ) -> tuple[list[dict[str, Any]], str | None]:
     """All records changed since the stored cursor (minus the overlap window); returns (records, new cursor)."""
-    params: dict[str, Any] = {"page_size": PAGE_SIZE}
+    params: dict[str, Any] = {"page_size": window.page_size}
     since = _since(window, feed)
     if since is not None:
         params["updated_since"] = since.isoformat()

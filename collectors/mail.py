@@ -7,7 +7,7 @@ from typing import ClassVar
 import requests
 
 from collectors.base import Harvest, Target, Window
-from collectors.feeds import PAGE_SIZE, day_range, open_client, read_incremental, read_pages
+from collectors.feeds import day_range, open_client, read_incremental, read_pages
 
 
 class MailCollector:
@@ -22,7 +22,7 @@ class MailCollector:
         if cursor:
             harvest.cursors["mailboxes"] = cursor
         first, last = day_range(window, "activity")
-        params = {"date_from": first.isoformat(), "date_to": last.isoformat(), "page_size": PAGE_SIZE}
+        params = {"date_from": first.isoformat(), "date_to": last.isoformat(), "page_size": window.page_size}
         for page, body in read_pages(client, "activity", params):
             for item in body["items"]:
                 if not isinstance(item, dict):
