@@ -30,6 +30,8 @@ from simulator.timegrid import TimeGrid, day_seconds
 
 VIETNAM = timezone(timedelta(hours=7))
 CLOCK_START_S = 9 * 3600  # with --end-date, the simulated clock starts at 09:00 on that day
+SCALE_VOLUME = 0.25  # national-scale units are many and small; keeps a warm 5,000-unit cache near 0.5 GB
+SCALE_CACHE_CHUNKS = 65536
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--history-months", type=int, default=24)
     serve.add_argument("--speed", type=float, default=1.0,
                        help="simulated seconds per wall second for the live trickle (0 freezes the clock)")
-    serve.add_argument("--volume-scale", type=float, default=1.0, help="multiplies record volumes")
+    serve.add_argument("--volume-scale", type=float, default=None,
+                       help=f"multiplies record volumes (default 1, scale preset {SCALE_VOLUME})")
     return parser
 
 
@@ -64,14 +67,15 @@ def build_sandbox(args: argparse.Namespace, base_url: str) -> Sandbox:
         start_s = day_seconds(end) + CLOCK_START_S
     history_start = month_first(month_key(end) - args.history_months + 1)
     grid = TimeGrid(load_calendar(), date(history_start.year - 1, 1, 1), date(end.year + 2, 12, 31))
-    world = World(args.seed, grid, history_start, end, frozenset({COLLAPSING_UNIT}), args.volume_scale)
+    volume = args.volume_scale if args.volume_scale is not None else SCALE_VOLUME if args.preset == "scale" else 1.0
+    world = World(args.seed, grid, history_start, end, frozenset({COLLAPSING_UNIT}), volume)
     province = build_province(args.preset, args.units)
     served = write_served_registry(province, base_url, args.registry_out)
     faults = FaultBook(load_fault_file(args.faults) if args.faults else [])
     token = os.environ.get(TOKEN_ENV) or SANDBOX_DEFAULT_TOKEN
     info = {"preset": args.preset, "seed": args.seed, "end_date": end.isoformat(),
             "history_start": history_start.isoformat(), "registry": str(args.registry_out)}
-    store = ChunkStore(world, maxsize=2048 if args.preset != "scale" else 8192)
+    store = ChunkStore(world, maxsize=SCALE_CACHE_CHUNKS if args.preset == "scale" else 4096)
     return Sandbox(served, Feeds(served, world, store), SimClock(start_s, args.speed), token,
                    latency_s=args.latency_ms / 1000, faults=faults, down_portals=frozenset({PORTAL_DOWN_UNIT}),
                    info=info)

@@ -11,16 +11,17 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
 from province.registry import Unit
-from simulator.timegrid import NEVER, NULL, WORK_MINUTES, TimeGrid, day_seconds
+from simulator.timegrid import EPOCH_ORDINAL, NEVER, NULL, WORK_MINUTES, TimeGrid, day_seconds
 
 Chunk = dict[str, np.ndarray]
 FEED_IDS = {"documents": 1, "dossiers": 2, "feedback": 3, "procedures": 4, "mailboxes": 5, "activity": 6,
             "portal": 7, "profile": 8}
-MAX_LAG_MONTHS = 3  # no record's final version comes later than this after its first one
+MAX_LAG_MONTHS = 2  # no record's final version comes more than 31 working days after its first one
 
 DOC_TYPES = ("Công văn", "Quyết định", "Tờ trình", "Báo cáo", "Kế hoạch", "Thông báo", "Giấy mời")
 DOC_TYPE_ABBR = ("", "QĐ", "TTr", "BC", "KH", "TB", "GM")
@@ -54,6 +55,7 @@ NEWS_TITLES = (
 )
 
 
+@lru_cache(maxsize=65536)
 def stable_hash(*parts: object) -> int:
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
@@ -90,17 +92,21 @@ class World:
     def rng(self, unit: str, feed: str, month: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, stable_hash(unit), FEED_IDS[feed], month])
 
+    def traits(self, unit: str) -> tuple[float, float]:
+        """(profile roll, level offset) of a unit: fixed for a seed."""
+        return _traits(self.seed, unit)
+
     def profile(self, unit: str) -> str:
         if unit in self.collapsing:
             return "collapsing"
-        roll = self.rng(unit, "profile").random()
+        roll = self.traits(unit)[0]
         return ("leader" if roll < 0.2 else "average" if roll < 0.6 else "laggard" if roll < 0.8 else "improver")
 
     def adoption(self, unit: str, month: int) -> float:
         """Share of the work a unit does electronically in a month, by its profile and trend."""
         span = max(self.history_months - 1, 1)
         t = (month - month_key(self.history_start)) / span
-        offset = (self.rng(unit, "profile").random() - 0.5) * 0.1
+        offset = self.traits(unit)[1]
         kind = self.profile(unit)
         if kind == "collapsing":
             months_left = month_key(self.end) - month
@@ -123,6 +129,19 @@ class World:
         first = month_key(max(unit.valid_from, self.history_start))
         last = month_key(min(unit.valid_to or date.max, until, self.grid.end))
         return range(first, last + 1)
+
+
+@lru_cache(maxsize=65536)
+def _traits(seed: int, unit: str) -> tuple[float, float]:
+    roll, shift = np.random.default_rng([seed, stable_hash(unit), FEED_IDS["profile"]]).random(2)
+    return float(roll), float((shift - 0.5) * 0.1)
+
+
+def _pick(rng: np.random.Generator, probabilities: tuple[float, ...], n: int) -> np.ndarray:
+    """n draws of an index with the given probabilities (what rng.choice(p=...) does, without its overhead)."""
+    cumulative = np.cumsum(probabilities)
+    return np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right"),
+                      len(probabilities) - 1)
 
 
 def _when(world: World, rng: np.random.Generator, a: int, b: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +172,7 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     adopt = world.adoption(unit.code, month)
     grid = world.grid
     day, minute = _when(world, rng, a, max(b, a + 1), n)
-    direction = rng.choice(3, n, p=(0.55, 0.3, 0.15))
+    direction = _pick(rng, (0.55, 0.3, 0.15), n)
     incoming = direction == 0
     t0 = grid.ts(day, minute, rng.integers(0, 60, n))
     reg_gap = rng.integers(1, 20, n)
@@ -175,15 +194,15 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     cancelled = incoming & (fate >= 0.03) & (fate < 0.04)
     final = np.where(incoming & ~never, np.maximum(ngay_hoan_thanh, first + 60), NEVER)
     electronic = rng.random(n) < 0.45 + 0.55 * adopt
-    channel = np.where(direction == 2, 2, np.where(electronic, rng.choice(2, n, p=(0.4, 0.6)), 3))
+    channel = np.where(direction == 2, 2, np.where(electronic, _pick(rng, (0.4, 0.6), n), 3))
     seq = np.arange(1, n + 1)
     yymm = (month // 12 % 100) * 100 + month % 12 + 1
     return {
         "sortkey": yymm * 100000 + seq, "first": first, "final": final,
-        "direction": direction, "doc_type": rng.choice(len(DOC_TYPES), n, p=DOC_TYPE_P),
+        "direction": direction, "doc_type": _pick(rng, DOC_TYPE_P, n),
         "number": rng.integers(1, 3000, n),
-        "do_khan": rng.choice(5, n, p=(0.85, 0.1, 0.03, 0.015, 0.005)),
-        "do_mat": rng.choice(4, n, p=(0.97, 0.02, 0.008, 0.002)),
+        "do_khan": _pick(rng, (0.85, 0.1, 0.03, 0.015, 0.005), n),
+        "do_mat": _pick(rng, (0.97, 0.02, 0.008, 0.002), n),
         "ngay_van_ban": np.where(incoming, grid.day(day - rng.integers(0, 4, n)), grid.day(day)),
         "t0": t0, "ngay_dang_ky": ngay_dang_ky, "ngay_chuyen": ngay_chuyen,
         "han_xu_ly": np.where(has_deadline, grid.day(day + limit), NULL),
@@ -205,21 +224,21 @@ def procedures(world: World, unit: Unit) -> Chunk:
     end_index = world.grid.index_range(world.history_start, world.end)[1]
     up_day = rng.integers(a, max(end_index, a + 1), n)
     final = np.where(upgraded, world.grid.ts(up_day, rng.integers(0, WORK_MINUTES, n)), NEVER)
-    level = rng.choice(3, n, p=(0.25 + 0.5 * adopt, 0.6 - 0.45 * adopt, 0.15 - 0.05 * adopt))
-    codes = np.sort((rng.choice(2, n, p=(0.8, 0.2)) + 1) * 1_000_000 + rng.choice(13000, n, replace=False) + 1000)
+    level = _pick(rng, (0.25 + 0.5 * adopt, 0.6 - 0.45 * adopt, 0.15 - 0.05 * adopt), n)
+    codes = np.sort((_pick(rng, (0.8, 0.2), n) + 1) * 1_000_000 + rng.choice(13000, n, replace=False) + 1000)
     return {"sortkey": codes, "first": first, "final": final,
             "name": rng.integers(0, len(PROCEDURE_NAMES), n), "variant": rng.integers(0, 3, n),
             "level": level, "co_phi": rng.random(n) < 0.4, "limit": rng.integers(1, 21, n)}
 
 
-def dossiers(world: World, unit: Unit, month: int) -> Chunk:
+def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -> Chunk:
     rng = world.rng(unit.code, "dossiers", month)
     a, b = world.day_range(unit, month)
     per_day = _volume(world, unit, 0.45, 8.0) if unit.level == "commune" else _volume(world, unit, 0.35, 5.0)
     n = int(rng.poisson(per_day * (b - a))) if b > a else 0
     adopt = world.adoption(unit.code, month)
     grid = world.grid
-    procs = procedures(world, unit)
+    procs = procs if procs is not None else procedures(world, unit)
     proc = rng.integers(0, len(procs["sortkey"]), n)
     limit = procs["limit"][proc]
     fee = procs["co_phi"][proc]
@@ -233,8 +252,8 @@ def dossiers(world: World, unit: Unit, month: int) -> Chunk:
     end_day, end_minute = _later(rng, day, minute, lag)
     ended = rng.random(n) >= 0.04
     ket_thuc = np.where(ended, grid.ts(end_day, end_minute), NULL)
-    status = np.where(ended, rng.choice(len(DOSSIER_STATUSES), n, p=DOSSIER_END_P),
-                      rng.choice(3, n, p=(0.6, 0.3, 0.1)))
+    status = np.where(ended, _pick(rng, DOSSIER_END_P, n),
+                      _pick(rng, (0.6, 0.3, 0.1), n))
     returned = status == 4
     ret_day, ret_minute = _later(rng, end_day, end_minute, rng.integers(0, 2, n))
     tra = np.where(returned, grid.ts(ret_day, ret_minute), NULL)
@@ -269,9 +288,11 @@ def _seq_within(ordinals: np.ndarray) -> np.ndarray:
 
 
 def _dossier_keys(ordinals: np.ndarray, seq: np.ndarray) -> np.ndarray:
-    days = [date.fromordinal(int(o)) for o in ordinals]
-    ymd = np.array([(d.year % 100) * 10000 + d.month * 100 + d.day for d in days], dtype=np.int64)
-    return ymd * 10000 + seq
+    days = (ordinals - EPOCH_ORDINAL).astype("datetime64[D]")
+    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    return ((year % 100) * 10000 + month * 100 + day) * 10000 + seq
 
 
 def feedback(world: World, unit: Unit, month: int) -> Chunk:
@@ -360,6 +381,8 @@ class ChunkStore:
             chunk = procedures(self.world, unit)
         elif feed == "mailboxes":
             chunk = mailboxes(self.world, unit)
+        elif feed == "dossiers":
+            chunk = dossiers(self.world, unit, month, self.get(unit, "procedures"))
         else:
             chunk = GENERATORS[feed](self.world, unit, month)
         self._chunks[key] = chunk

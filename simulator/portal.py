@@ -25,16 +25,18 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 RSS_ITEMS = 20
 
 
-def news_items(store: ChunkStore, unit: Unit, now: int) -> list[tuple[int, int, int]]:
-    """(published seconds, key, title index) of every item published by `now`, newest first."""
+def news_items(store: ChunkStore, unit: Unit, now: int, limit: int | None = None) -> list[tuple[int, int, int]]:
+    """(published seconds, key, title index) of the items published by `now`, newest first (at most `limit`)."""
     world = store.world
     rows: list[tuple[int, int, int]] = []
-    for month in world.months_of(unit, to_date(now)):
+    for month in reversed(world.months_of(unit, to_date(now))):
         chunk = store.get(unit, "portal", month)
         for i in np.flatnonzero(chunk["first"] <= now):
             rows.append((int(chunk["first"][i]), int(chunk["sortkey"][i]), int(chunk["title"][i])))
+        if limit is not None and len(rows) >= limit:
+            break
     rows.sort(reverse=True)
-    return rows
+    return rows[:limit]
 
 
 def _rfc822(seconds: int) -> str:
@@ -61,7 +63,7 @@ def _nav(base: str, missing: frozenset[int]) -> str:
 
 def home_page(store: ChunkStore, unit: Unit, base: str, now: int, viewport: bool,
               missing: frozenset[int]) -> str:
-    latest = news_items(store, unit, now)[:10]
+    latest = news_items(store, unit, now, 10)
     items = "".join(f'<li><a href="{base}/tin-tuc/{key}.html">{escape(NEWS_TITLES[title])}</a> '
                     f"<time datetime=\"{format_ts(published)}\">{to_date(published).strftime('%d/%m/%Y')}</time></li>\n"
                     for published, key, title in latest)
@@ -88,7 +90,7 @@ def news_page(store: ChunkStore, unit: Unit, base: str, key: int, now: int, view
 
 
 def rss(store: ChunkStore, unit: Unit, base: str, now: int) -> str:
-    items = news_items(store, unit, now)[:RSS_ITEMS]
+    items = news_items(store, unit, now, RSS_ITEMS)
     entries = "".join(
         f"<item><title>{xml_escape(NEWS_TITLES[title])}</title><link>{base}/tin-tuc/{key}.html</link>"
         f"<guid>{base}/tin-tuc/{key}.html</guid><pubDate>{_rfc822(published)}</pubDate></item>\n"

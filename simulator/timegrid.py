@@ -7,6 +7,7 @@ A timestamp is built from a working-day index and a "working minute" in [0, 480)
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,17 +32,25 @@ def to_date(seconds: int) -> date:
     return date.fromordinal(int(seconds) // 86400 + EPOCH_ORDINAL)
 
 
+@lru_cache(maxsize=8192)
+def _iso_day(day_number: int) -> str:
+    return date.fromordinal(day_number + EPOCH_ORDINAL).isoformat()
+
+
 def format_ts(seconds: int) -> str | None:
     """ISO 8601 with the Vietnam offset; None for NULL or NEVER."""
     if seconds < 0 or seconds == NEVER:
         return None
-    return (LOCAL_EPOCH + timedelta(seconds=int(seconds))).isoformat() + TZ_SUFFIX
+    day_number, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{_iso_day(day_number)}T{hours:02d}:{minutes:02d}:{secs:02d}{TZ_SUFFIX}"
 
 
 def format_day(seconds: int) -> str | None:
     if seconds < 0 or seconds == NEVER:
         return None
-    return to_date(seconds).isoformat()
+    return _iso_day(int(seconds) // 86400)
 
 
 def parse_ts(text: str) -> int:
@@ -73,10 +82,10 @@ class TimeGrid:
         return a, b
 
     def ts(self, index: np.ndarray, minute: np.ndarray, second: np.ndarray | int = 0) -> np.ndarray:
-        index = np.clip(index, 0, len(self.ordinals) - 1)
+        index = np.minimum(np.maximum(index, 0), len(self.ordinals) - 1)
         clock = np.where(minute < 240, MORNING_START_S + minute * 60, AFTERNOON_START_S + (minute - 240) * 60)
         return self.day_starts[index] + clock + second
 
     def day(self, index: np.ndarray) -> np.ndarray:
         """Midnight of working day `index` (for date-valued fields)."""
-        return self.day_starts[np.clip(index, 0, len(self.ordinals) - 1)]
+        return self.day_starts[np.minimum(np.maximum(index, 0), len(self.ordinals) - 1)]
