@@ -258,7 +258,7 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
     ret_day, ret_minute = _later(rng, end_day, end_minute, rng.integers(0, 2, n))
     tra = np.where(returned, grid.ts(ret_day, ret_minute), NULL)
     final = np.where(ended, np.maximum(ket_thuc, tra), NEVER)
-    supplements = np.minimum(rng.poisson(0.15, n), 3)
+    supplements = np.where(lag > 0, np.minimum(rng.poisson(0.15, n), 3), 0)
     order = np.lexsort((first,))
     ymd = ((grid.ordinals[np.clip(day, 0, len(grid.ordinals) - 1)]) if n else np.zeros(0, np.int64))
     seq = _seq_within(ymd[order]) if n else np.zeros(0, np.int64)
@@ -271,7 +271,7 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
                                               np.where(rng.random(n) < 0.05, 3, 1))[order],
         "hen_tra": grid.ts(day + limit, np.full(n, 450))[order], "ket_thuc": ket_thuc[order], "tra": tra[order],
         "status": status[order], "supplements": supplements[order],
-        "paused": np.where(supplements > 0, rng.integers(1, 12, n), 0)[order],
+        "paused": np.where(supplements > 0, np.minimum(rng.integers(1, 12, n), lag), 0)[order],
         "apology": (late & (rng.random(n) < 0.4 + 0.5 * adopt))[order], "fee": fee[order],
         "paid_online": (rng.random(n) < 0.1 + 0.8 * adopt)[order],
         "synced": (rng.random(n) < 0.7 + 0.3 * adopt)[order], "digitised": (rng.random(n) < adopt)[order],
