@@ -190,8 +190,8 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     done_day, done_minute = _later(rng, day, np.minimum(minute + fwd_gap, WORK_MINUTES - 2), lag)
     ngay_hoan_thanh = grid.ts(done_day, done_minute)
     fate = rng.random(n)
-    never = incoming & (fate < 0.03)
-    cancelled = incoming & (fate >= 0.03) & (fate < 0.04)
+    never = incoming & (fate < 0.01)
+    cancelled = incoming & (fate >= 0.01) & (fate < 0.02)
     final = np.where(incoming & ~never, np.maximum(ngay_hoan_thanh, first + 60), NEVER)
     electronic = rng.random(n) < 0.45 + 0.55 * adopt
     channel = np.where(direction == 2, 2, np.where(electronic, _pick(rng, (0.4, 0.6), n), 3))
@@ -250,7 +250,7 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
     lag = np.where(u < p_late, limit + rng.integers(1, 10, n),
                    np.where(u < p_late + p_early, (rng.random(n) * limit).astype(np.int64), limit))
     end_day, end_minute = _later(rng, day, minute, lag)
-    ended = rng.random(n) >= 0.04
+    ended = rng.random(n) >= 0.01
     ket_thuc = np.where(ended, grid.ts(end_day, end_minute), NULL)
     status = np.where(ended, _pick(rng, DOSSIER_END_P, n),
                       _pick(rng, (0.6, 0.3, 0.1), n))
