@@ -12,7 +12,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, start_http_server
 
-from collectors.daemon import Daemon, DaemonConfig
+from collectors.daemon import DEFAULT_INTERVALS, Daemon, DaemonConfig
 from collectors.instrumentation import make_instruments
 from importers.cli import main as import_main
 from metrics import db
@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "status":
         return _status(args.data_dir, args.stale_after)
-    config = DaemonConfig(registry_path=args.registry, data_dir=args.data_dir, max_workers=args.workers)
+    intervals = {s: args.interval for s in DEFAULT_INTERVALS} if args.interval else dict(DEFAULT_INTERVALS)
+    config = DaemonConfig(registry_path=args.registry, data_dir=args.data_dir, max_workers=args.workers,
+                          intervals=intervals)
     try:
         daemon = Daemon(config, instruments=make_instruments(CollectorRegistry()) if args.command != "run" else None)
     except (RegistryError, db.StorageError) as exc:
@@ -106,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=Path("data/runtime"))
     parser.add_argument("--metrics-port", type=int, default=9108)
     parser.add_argument("--workers", type=int, default=64, help="concurrent polls")
+    parser.add_argument("--interval", type=float, default=None,
+                        help="seconds between polls of every system (default: per system, 5-15 minutes)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="the daemon: poll on schedule until SIGTERM")
     commands.add_parser("once", help="one cycle of every system, then exit")
