@@ -18,7 +18,7 @@ from simulator.generate import (
     DOC_TYPES,
     DOSSIER_STATUSES,
     FEEDBACK_STATUSES,
-    MAX_LAG_MONTHS,
+    MAX_LAG_DAYS,
     PROCEDURE_NAMES,
     SERVICE_LEVELS,
     Chunk,
@@ -98,7 +98,7 @@ class Feeds:
             return [self.store.get(unit, feed)]
         months = self.world.months_of(unit, to_date(now))
         if since is not None:
-            floor = month_key(to_date(max(since, 0))) - MAX_LAG_MONTHS
+            floor = month_key(to_date(max(since - MAX_LAG_DAYS * 86400, 0)))
             months = range(max(months.start, floor), months.stop)
         return [self.store.get(unit, feed, m) for m in months]
 

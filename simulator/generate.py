@@ -21,7 +21,7 @@ from simulator.timegrid import EPOCH_ORDINAL, NEVER, NULL, WORK_MINUTES, TimeGri
 Chunk = dict[str, np.ndarray]
 FEED_IDS = {"documents": 1, "dossiers": 2, "feedback": 3, "procedures": 4, "mailboxes": 5, "activity": 6,
             "portal": 7, "profile": 8}
-MAX_LAG_MONTHS = 2  # no record's final version comes more than 31 working days after its first one
+MAX_LAG_DAYS = 56  # a final version comes at most 30 working days after the first one: 6 weeks + Tết
 
 DOC_TYPES = ("Công văn", "Quyết định", "Tờ trình", "Báo cáo", "Kế hoạch", "Thông báo", "Giấy mời")
 DOC_TYPE_ABBR = ("", "QĐ", "TTr", "BC", "KH", "TB", "GM")

@@ -87,3 +87,18 @@ def test_province_volume_is_hundreds_of_thousands_of_dossiers_a_year(world: Worl
     total = sum(len(store.get(u, "dossiers", m)["sortkey"]) for u in province.units if "onestop" in u.endpoints
                 and u.valid_to is None for m in year)
     assert 200_000 < total < 1_000_000
+
+
+def test_final_versions_come_within_the_lag_bound_that_cursor_queries_rely_on(world: World) -> None:
+    from simulator.generate import MAX_LAG_DAYS
+    from simulator.timegrid import NEVER
+    province = load_registry(DEFAULT_REGISTRY)
+    store = ChunkStore(world, maxsize=64)
+    for unit in province.units[1:40]:
+        for feed in ("documents", "dossiers", "feedback"):
+            if feed != "documents" and "onestop" not in unit.endpoints:
+                continue
+            for month in world.months_of(unit, END)[-14:]:
+                chunk = store.get(unit, feed, month)
+                done = chunk["final"] != NEVER
+                assert ((chunk["final"][done] - chunk["first"][done]) < MAX_LAG_DAYS * 86400).all()
