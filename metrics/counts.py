@@ -91,17 +91,27 @@ def _workdays_frame(calendar: WorkCalendar) -> pd.DataFrame:
     return frame[["d", "wd_idx", "is_wd", "next_wd"]]
 
 
+def _insert_frame(con: duckdb.DuckDBPyConnection, sql: str, name: str, frame: pd.DataFrame) -> None:
+    con.register(name, frame)
+    try:
+        con.execute(sql)
+    finally:
+        con.unregister(name)
+
+
 def install_helpers(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | None = None) -> None:
     """Create the session's temp calendar, period tables and day macro the count queries use."""
     con.execute(CREATE_HELPERS)
-    workdays_frame = _workdays_frame(calendar or load_calendar())  # noqa: F841 (scanned by DuckDB)
-    con.execute(INSERT_WORKDAYS)
+    _insert_frame(con, INSERT_WORKDAYS, "workdays_frame", _workdays_frame(calendar or load_calendar()))
 
 
-# ---------------------------------------------------------------------------------------------- flows
+# ---------------------------------------------------------------------------------------------- record views
+# Each raw table is read once into a temp table of local days and working-day indexes; the count queries
+# below then work on these narrow tables.
 
-DOCS_CTE = """
-WITH docs AS (
+PREPARE_DOCS = """
+CREATE OR REPLACE TEMP TABLE itmon_docs AS
+WITH d AS (
     SELECT unit_code, direction, coalesce(do_khan, 0) AS do_khan, kenh, ky_so, kem_ban_giay, xu_ly_tren_mang,
            han_xu_ly, ngay_van_ban,
            itmon_vn_day(ngay_ky) AS ky_day, itmon_vn_day(ngay_phat_hanh) AS ph_day,
@@ -110,107 +120,111 @@ WITH docs AS (
     FROM documents
     WHERE coalesce(do_mat, 0) = 0 AND trang_thai IS DISTINCT FROM 'da_huy'
 )
-"""
-
-OUTGOING_MONTHLY = DOCS_CTE + """
-SELECT d.unit_code, date_trunc('month', coalesce(d.ky_day, d.ph_day, d.ngay_van_ban)) AS month,
-       count(*) AS eo_out_total,
-       count(*) FILTER (WHERE d.ky_so) AS eo_out_signed,
-       count(*) FILTER (WHERE d.kenh IS DISTINCT FROM 'noi_bo') AS eo_out_external,
-       count(*) FILTER (WHERE d.kenh IS DISTINCT FROM 'noi_bo' AND d.kenh IS DISTINCT FROM 'giay'
-                        AND NOT coalesce(d.kem_ban_giay, FALSE)) AS eo_out_electronic_only,
-       count(*) FILTER (WHERE d.ky_so AND d.ph_day IS NOT NULL
-                        AND CASE WHEN d.do_khan >= 1 THEN d.ph_day <= d.ky_day
-                                 ELSE wp.wd_idx - wk.wd_idx <= 1 END) AS eo_out_issued_on_time
-FROM docs d
+SELECT d.*, wk.wd_idx AS ky_idx, wp.wd_idx AS ph_idx, wd.wd_idx AS den_idx, wr.wd_idx AS dk_idx, wh.next_wd AS due_eff
+FROM d
 LEFT JOIN itmon_workdays wk ON wk.d = d.ky_day
 LEFT JOIN itmon_workdays wp ON wp.d = d.ph_day
-WHERE d.direction = 'out' AND coalesce(d.ky_day, d.ph_day, d.ngay_van_ban) IS NOT NULL
-GROUP BY ALL
-"""
-
-INCOMING_MONTHLY = DOCS_CTE + """
-SELECT d.unit_code, date_trunc('month', d.den_day) AS month,
-       count(*) AS eo_in_total,
-       count(*) FILTER (WHERE d.dk_day IS NOT NULL
-                        AND CASE WHEN d.do_khan >= 1 THEN d.dk_day = d.den_day
-                                 ELSE wr.wd_idx - wd.wd_idx <= 1 END) AS eo_in_registered_on_time,
-       count(*) FILTER (WHERE d.do_khan >= 1) AS eo_urgent_in,
-       count(*) FILTER (WHERE d.do_khan >= 1 AND d.dk_day = d.den_day AND d.cx_day = d.den_day)
-           AS eo_urgent_same_day,
-       count(d.xu_ly_tren_mang) AS eo_workfiles,
-       count(*) FILTER (WHERE d.xu_ly_tren_mang) AS eo_workfiles_electronic
-FROM docs d
 LEFT JOIN itmon_workdays wd ON wd.d = d.den_day
 LEFT JOIN itmon_workdays wr ON wr.d = d.dk_day
-WHERE d.direction = 'in' AND d.den_day IS NOT NULL
+LEFT JOIN itmon_workdays wh ON wh.d = d.han_xu_ly
+"""
+
+PREPARE_DOSSIERS = """
+CREATE OR REPLACE TEMP TABLE itmon_dos AS
+SELECT x.unit_code, x.ma_tthc, x.kenh, x.da_dong_bo_dvcqg, x.co_nghia_vu_tai_chinh, x.thanh_toan_truc_tuyen,
+       x.ket_qua_dien_tu, x.so_hoa_ho_so, x.danh_gia_hai_long, x.co_phieu_xin_loi,
+       itmon_vn_day(x.ngay_tiep_nhan) AS rec_day,
+       CASE WHEN x.trang_thai IN ('da_xu_ly_xong', 'da_tra_ket_qua', 'tu_choi', 'dung_xu_ly', 'cong_dan_rut')
+            THEN itmon_vn_day(coalesce(x.ngay_ket_thuc_xu_ly, x.ngay_tra_ket_qua, x.updated_at)) END AS res_day,
+       itmon_vn_day(x.ngay_hen_tra) + coalesce(x.tong_ngay_tam_dung, 0) AS due_day,
+       coalesce(x.so_lan_bo_sung, 0) <= 1 AS supplements_ok
+FROM dossiers x
+"""
+
+PREPARE_FEEDBACK = """
+CREATE OR REPLACE TEMP TABLE itmon_fb AS
+SELECT f.unit_code, itmon_vn_day(f.ngay_tiep_nhan) AS rec_day,
+       CASE WHEN f.trang_thai IN ('da_xu_ly', 'tu_choi') THEN itmon_vn_day(coalesce(f.ngay_xu_ly, f.updated_at)) END
+           AS done_day,
+       w.next_wd AS due_day
+FROM feedback f LEFT JOIN itmon_workdays w ON w.d = f.han_xu_ly
+"""
+
+PREPARE_QUERIES: tuple[str, ...] = (PREPARE_DOCS, PREPARE_DOSSIERS, PREPARE_FEEDBACK)
+
+# ---------------------------------------------------------------------------------------------- flows per month
+
+OUTGOING_MONTHLY = """
+SELECT unit_code, date_trunc('month', coalesce(ky_day, ph_day, ngay_van_ban)) AS month,
+       count(*) AS eo_out_total,
+       count(*) FILTER (WHERE ky_so) AS eo_out_signed,
+       count(*) FILTER (WHERE kenh IS DISTINCT FROM 'noi_bo') AS eo_out_external,
+       count(*) FILTER (WHERE kenh IS DISTINCT FROM 'noi_bo' AND kenh IS DISTINCT FROM 'giay'
+                        AND NOT coalesce(kem_ban_giay, FALSE)) AS eo_out_electronic_only,
+       count(*) FILTER (WHERE ky_so AND ph_day IS NOT NULL
+                        AND CASE WHEN do_khan >= 1 THEN ph_day <= ky_day ELSE ph_idx - ky_idx <= 1 END)
+           AS eo_out_issued_on_time
+FROM itmon_docs
+WHERE direction = 'out' AND coalesce(ky_day, ph_day, ngay_van_ban) IS NOT NULL
 GROUP BY ALL
 """
 
-DEADLINE_DONE_MONTHLY = DOCS_CTE + """
-SELECT d.unit_code, date_trunc('month', d.ht_day) AS month,
-       count(*) FILTER (WHERE d.ht_day <= w.next_wd) AS eo_dl_done_on_time,
-       count(*) FILTER (WHERE d.ht_day > w.next_wd) AS eo_dl_done_late
-FROM docs d JOIN itmon_workdays w ON w.d = d.han_xu_ly
-WHERE d.direction = 'in' AND d.ht_day IS NOT NULL
+INCOMING_MONTHLY = """
+SELECT unit_code, date_trunc('month', den_day) AS month,
+       count(*) AS eo_in_total,
+       count(*) FILTER (WHERE dk_day IS NOT NULL
+                        AND CASE WHEN do_khan >= 1 THEN dk_day = den_day ELSE dk_idx - den_idx <= 1 END)
+           AS eo_in_registered_on_time,
+       count(*) FILTER (WHERE do_khan >= 1) AS eo_urgent_in,
+       count(*) FILTER (WHERE do_khan >= 1 AND dk_day = den_day AND cx_day = den_day) AS eo_urgent_same_day,
+       count(xu_ly_tren_mang) AS eo_workfiles,
+       count(*) FILTER (WHERE xu_ly_tren_mang) AS eo_workfiles_electronic
+FROM itmon_docs
+WHERE direction = 'in' AND den_day IS NOT NULL
 GROUP BY ALL
 """
 
-DOSSIERS_CTE = """
-WITH dos AS (
-    SELECT x.unit_code, x.ma_tthc, x.kenh, x.da_dong_bo_dvcqg, x.co_nghia_vu_tai_chinh, x.thanh_toan_truc_tuyen,
-           x.ket_qua_dien_tu, x.so_hoa_ho_so, x.danh_gia_hai_long, x.co_phieu_xin_loi,
-           itmon_vn_day(x.ngay_tiep_nhan) AS rec_day,
-           CASE WHEN x.trang_thai IN ('da_xu_ly_xong', 'da_tra_ket_qua', 'tu_choi', 'dung_xu_ly', 'cong_dan_rut')
-                THEN itmon_vn_day(coalesce(x.ngay_ket_thuc_xu_ly, x.ngay_tra_ket_qua, x.updated_at)) END AS res_day,
-           itmon_vn_day(x.ngay_hen_tra) + coalesce(x.tong_ngay_tam_dung, 0) AS due_day,
-           coalesce(x.so_lan_bo_sung, 0) <= 1 AS supplements_ok
-    FROM dossiers x
-)
+DEADLINE_DONE_MONTHLY = """
+SELECT unit_code, date_trunc('month', ht_day) AS month,
+       count(*) FILTER (WHERE ht_day <= due_eff) AS eo_dl_done_on_time,
+       count(*) FILTER (WHERE ht_day > due_eff) AS eo_dl_done_late
+FROM itmon_docs
+WHERE direction = 'in' AND ht_day IS NOT NULL AND due_eff IS NOT NULL
+GROUP BY ALL
 """
 
-DOSSIER_RECEIVED_MONTHLY = DOSSIERS_CTE + """
+DOSSIER_RECEIVED_MONTHLY = """
 SELECT unit_code, date_trunc('month', rec_day) AS month,
        count(*) AS os_received_new,
        count(*) FILTER (WHERE kenh = 2) AS os_online,
        count(*) FILTER (WHERE da_dong_bo_dvcqg) AS os_synced,
        count(*) FILTER (WHERE co_nghia_vu_tai_chinh) AS os_fee,
        count(*) FILTER (WHERE co_nghia_vu_tai_chinh AND thanh_toan_truc_tuyen) AS os_paid_online
-FROM dos
+FROM itmon_dos
 GROUP BY ALL
 """
 
-DOSSIER_RESOLVED_MONTHLY = DOSSIERS_CTE + """
+DOSSIER_RESOLVED_MONTHLY = """
+WITH r AS (SELECT *, coalesce(supplements_ok AND res_day <= due_day, FALSE) AS on_time
+           FROM itmon_dos WHERE res_day IS NOT NULL)
 SELECT unit_code, date_trunc('month', res_day) AS month,
        count(*) AS os_resolved,
-       count(*) FILTER (WHERE supplements_ok AND res_day <= due_day) AS os_resolved_on_time,
-       count(*) FILTER (WHERE NOT (supplements_ok AND res_day <= due_day) OR due_day IS NULL) AS os_resolved_late,
+       count(*) FILTER (WHERE on_time) AS os_resolved_on_time,
+       count(*) FILTER (WHERE NOT on_time) AS os_resolved_late,
        count(*) FILTER (WHERE ket_qua_dien_tu) AS os_e_result,
        count(*) FILTER (WHERE so_hoa_ho_so) AS os_digitised,
        count(danh_gia_hai_long) AS os_rated,
        count(*) FILTER (WHERE danh_gia_hai_long >= 4) AS os_satisfied,
-       count(*) FILTER (WHERE (NOT (supplements_ok AND res_day <= due_day) OR due_day IS NULL)
-                        AND co_phieu_xin_loi) AS os_late_apology
-FROM dos
-WHERE res_day IS NOT NULL
+       count(*) FILTER (WHERE NOT on_time AND co_phieu_xin_loi) AS os_late_apology
+FROM r
 GROUP BY ALL
 """
 
-FEEDBACK_CTE = """
-WITH fb AS (
-    SELECT f.unit_code, itmon_vn_day(f.ngay_tiep_nhan) AS rec_day,
-           CASE WHEN f.trang_thai IN ('da_xu_ly', 'tu_choi') THEN itmon_vn_day(coalesce(f.ngay_xu_ly, f.updated_at)) END
-               AS done_day,
-           w.next_wd AS due_day
-    FROM feedback f LEFT JOIN itmon_workdays w ON w.d = f.han_xu_ly
-)
-"""
-
-FEEDBACK_DONE_MONTHLY = FEEDBACK_CTE + """
+FEEDBACK_DONE_MONTHLY = """
 SELECT unit_code, date_trunc('month', done_day) AS month,
        count(*) FILTER (WHERE done_day <= due_day) AS pakn_done_on_time,
        count(*) FILTER (WHERE done_day > due_day OR due_day IS NULL) AS pakn_done_late
-FROM fb WHERE done_day IS NOT NULL
+FROM itmon_fb WHERE done_day IS NOT NULL
 GROUP BY ALL
 """
 
@@ -245,35 +259,41 @@ SELECT unit_code, month, name, value FROM ({query}) UNPIVOT (value FOR name IN (
 DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM itmon_monthly WHERE month IS NOT NULL ORDER BY 1, 2"
 
 # ---------------------------------------------------------------------------------------------- states at period end
+# States are computed once per distinct evaluation day (p_eval: the period's last day, or today while the period
+# runs) and then given to every period evaluated that day.
 
-DEADLINE_OPEN_AT_END = DOCS_CTE + """
-SELECT d.unit_code, p.period,
-       count(*) FILTER (WHERE w.next_wd >= p.p_eval) AS eo_dl_open_in_time,
-       count(*) FILTER (WHERE w.next_wd < p.p_eval) AS eo_dl_open_overdue
-FROM docs d
-JOIN itmon_workdays w ON w.d = d.han_xu_ly
-JOIN itmon_periods p ON d.den_day <= p.p_eval AND coalesce(d.ht_day, DATE '9999-12-31') > p.p_eval
-WHERE d.direction = 'in'
-GROUP BY ALL
+DEADLINE_OPEN_AT_END = """
+WITH s AS (
+    SELECT d.unit_code, e.e,
+           count(*) FILTER (WHERE d.due_eff >= e.e) AS eo_dl_open_in_time,
+           count(*) FILTER (WHERE d.due_eff < e.e) AS eo_dl_open_overdue
+    FROM itmon_docs d
+    JOIN itmon_evals e ON d.den_day <= e.e AND coalesce(d.ht_day, DATE '9999-12-31') > e.e
+    WHERE d.direction = 'in' AND d.due_eff IS NOT NULL
+    GROUP BY ALL
+)
+SELECT s.* EXCLUDE (e), p.period FROM s JOIN itmon_periods p ON p.p_eval = s.e
 """
 
-DOSSIER_PENDING_AT_END = DOSSIERS_CTE + """
-SELECT d.unit_code, p.period,
-       count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= p.p_eval) AS os_pending_in_time,
-       count(*) FILTER (WHERE NOT (d.supplements_ok AND d.due_day >= p.p_eval) OR d.due_day IS NULL)
-           AS os_pending_overdue,
-       count(*) FILTER (WHERE (NOT (d.supplements_ok AND d.due_day >= p.p_eval) OR d.due_day IS NULL)
-                        AND d.co_phieu_xin_loi) AS os_pending_overdue_apology
-FROM dos d
-JOIN itmon_periods p ON d.rec_day <= p.p_eval AND coalesce(d.res_day, DATE '9999-12-31') > p.p_eval
-GROUP BY ALL
+DOSSIER_PENDING_AT_END = """
+WITH s AS (
+    SELECT d.unit_code, e.e,
+           count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= e.e) AS os_pending_in_time,
+           count(*) FILTER (WHERE NOT coalesce(d.supplements_ok AND d.due_day >= e.e, FALSE)) AS os_pending_overdue,
+           count(*) FILTER (WHERE NOT coalesce(d.supplements_ok AND d.due_day >= e.e, FALSE) AND d.co_phieu_xin_loi)
+               AS os_pending_overdue_apology
+    FROM itmon_dos d
+    JOIN itmon_evals e ON d.rec_day <= e.e AND coalesce(d.res_day, DATE '9999-12-31') > e.e
+    GROUP BY ALL
+)
+SELECT s.* EXCLUDE (e), p.period FROM s JOIN itmon_periods p ON p.p_eval = s.e
 """
 
 FEE_PROCEDURES_IN_PERIOD = """
 WITH fee_month AS (
-    SELECT DISTINCT x.unit_code, x.ma_tthc, date_trunc('month', itmon_vn_day(x.ngay_tiep_nhan)) AS month,
+    SELECT DISTINCT x.unit_code, x.ma_tthc, date_trunc('month', x.rec_day) AS month,
            coalesce(x.thanh_toan_truc_tuyen, FALSE) AS paid_online
-    FROM dossiers x
+    FROM itmon_dos x
     JOIN procedures pr ON pr.unit_code = x.unit_code AND pr.ma_tthc = x.ma_tthc AND pr.co_phi
     WHERE x.co_nghia_vu_tai_chinh
 )
@@ -294,11 +314,11 @@ FROM procedures pr CROSS JOIN itmon_periods p
 GROUP BY ALL
 """
 
-FEEDBACK_OPEN_AT_END = FEEDBACK_CTE + """
+FEEDBACK_OPEN_AT_END = """
 SELECT f.unit_code, p.period,
        count(*) FILTER (WHERE f.due_day >= p.p_eval) AS pakn_open_in_time,
        count(*) FILTER (WHERE f.due_day < p.p_eval OR f.due_day IS NULL) AS pakn_open_overdue
-FROM fb f
+FROM itmon_fb f
 JOIN itmon_periods p ON f.rec_day <= p.p_eval AND coalesce(f.done_day, DATE '9999-12-31') > p.p_eval
 GROUP BY ALL
 """
@@ -312,29 +332,30 @@ GROUP BY ALL
 """
 
 ACTIVE_MAILBOXES_LAST_30_DAYS = """
-WITH ends AS (SELECT DISTINCT p_eval AS p_end FROM itmon_periods),
-active AS (
-    SELECT a.unit_code, e.p_end, count(DISTINCT a.mailbox_id) AS ml_active_mailboxes
+WITH active AS (
+    SELECT a.unit_code, e.e, count(DISTINCT a.mailbox_id) AS ml_active_mailboxes
     FROM mail_activity a
     JOIN mailboxes m ON m.unit_code = a.unit_code AND m.mailbox_id = a.mailbox_id
-    JOIN ends e ON a.ngay BETWEEN e.p_end - 29 AND e.p_end
+    JOIN itmon_evals e ON a.ngay BETWEEN e.e - 29 AND e.e
     WHERE m.ca_nhan AND m.active AND (a.dang_nhap OR coalesce(a.so_thu_gui, 0) > 0)
     GROUP BY ALL
 )
 SELECT a.unit_code, p.period, a.ml_active_mailboxes
-FROM active a JOIN itmon_periods p ON p.p_eval = a.p_end
+FROM active a JOIN itmon_periods p ON p.p_eval = a.e
 """
 
 LATEST_PROBE_IN_PERIOD = """
-WITH latest AS (
-    SELECT pr.unit_code, p.period,
-           arg_max(pr.https, pr.probed_at) AS https,
-           arg_max(pr.mobile_viewport, pr.probed_at) AS mobile,
-           arg_max(pr.url, pr.probed_at) AS url,
-           arg_max(pr.sections, pr.probed_at) AS sections
-    FROM portal_probes pr
-    JOIN itmon_periods p ON itmon_vn_day(pr.probed_at) BETWEEN p.p_start AND p.p_end
-    WHERE pr.ok
+WITH monthly AS (
+    SELECT unit_code, date_trunc('month', itmon_vn_day(probed_at)) AS month, max(probed_at) AS probed_at,
+           arg_max(https, probed_at) AS https, arg_max(mobile_viewport, probed_at) AS mobile,
+           arg_max(url, probed_at) AS url, arg_max(sections, probed_at) AS sections
+    FROM portal_probes WHERE ok
+    GROUP BY ALL
+),
+latest AS (
+    SELECT m.unit_code, pm.period, arg_max(m.https, m.probed_at) AS https, arg_max(m.mobile, m.probed_at) AS mobile,
+           arg_max(m.url, m.probed_at) AS url, arg_max(m.sections, m.probed_at) AS sections
+    FROM monthly m JOIN itmon_period_months pm ON pm.month = m.month
     GROUP BY ALL
 )
 SELECT unit_code, period, 'pt_https' AS name, CAST(https AS DOUBLE) AS value FROM latest
@@ -353,6 +374,8 @@ STATE_QUERIES: tuple[str, ...] = (
     DEADLINE_OPEN_AT_END, DOSSIER_PENDING_AT_END, FEE_PROCEDURES_IN_PERIOD, PROCEDURE_CATALOGUE,
     FEEDBACK_OPEN_AT_END, MAILBOXES_AT_END, ACTIVE_MAILBOXES_LAST_30_DAYS,
 )
+
+CREATE_EVALS = "CREATE OR REPLACE TEMP TABLE itmon_evals AS SELECT DISTINCT p_eval AS e FROM itmon_periods"
 
 CREATE_RECORD_COUNTS = """
 CREATE OR REPLACE TEMP TABLE itmon_record_counts AS
@@ -433,6 +456,8 @@ SELECT unit_code, period, name, value FROM registry
 def compute_monthly(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | None = None) -> list[tuple[int, int]]:
     """Aggregate every flow count per record unit and month; returns the (year, month) pairs that have data."""
     install_helpers(con, calendar)
+    for query in PREPARE_QUERIES:
+        con.execute(query)
     con.execute(CREATE_MONTHLY)
     for query in MONTHLY_QUERIES:
         con.execute(INSERT_MONTHLY.format(query=query))
@@ -442,15 +467,13 @@ def compute_monthly(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | Non
 def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period], today: date) -> None:
     con.execute("DELETE FROM itmon_periods")
     con.execute("DELETE FROM itmon_period_months")
-    periods_frame = pd.DataFrame(  # noqa: F841
+    _insert_frame(con, INSERT_PERIODS, "periods_frame", pd.DataFrame(
         [(str(p), p.start, p.end, p.month_count, min(p.end, max(today, p.start))) for p in periods],
         columns=["period", "p_start", "p_end", "months", "p_eval"],
-    )
-    con.execute(INSERT_PERIODS)
-    period_months_frame = pd.DataFrame(  # noqa: F841
+    ))
+    _insert_frame(con, INSERT_PERIOD_MONTHS, "period_months_frame", pd.DataFrame(
         [(str(p), m.start) for p in periods for m in p.months], columns=["period", "month"]
-    )
-    con.execute(INSERT_PERIOD_MONTHS)
+    ))
 
 
 def raw_counts(
@@ -467,6 +490,7 @@ def raw_counts(
     months = compute_monthly(con, calendar)
     chosen = sorted(set(periods), key=str) if periods is not None else periods_for_months(months)
     _set_periods(con, chosen, today or (datetime.now(UTC) + timedelta(hours=7)).date())
+    con.execute(CREATE_EVALS)
     con.execute(CREATE_RECORD_COUNTS)
     for query in STATE_QUERIES:
         con.execute(INSERT_STATE.format(query=query))
@@ -474,10 +498,9 @@ def raw_counts(
     con.execute(UNITS_IN_PERIOD)
     con.execute(UNIT_ALIAS)
     con.execute(COVERAGE)
-    zero_fill_frame = pd.DataFrame(  # noqa: F841
+    _insert_frame(con, ZERO_FILL_NAMES, "zero_fill_frame", pd.DataFrame(
         [(source, name) for source, names in ZERO_FILLED.items() for name in names], columns=["source", "name"]
-    )
-    con.execute(ZERO_FILL_NAMES)
+    ))
     counts = con.execute(FINAL_COUNTS).df()
     return counts, chosen
 

@@ -7,7 +7,6 @@ Vectorised per metric (numpy over all units and periods at once), never a Python
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -92,28 +91,27 @@ def _fmt_number(x: float, vi: bool) -> str:
     return text.replace(".", ",") if vi else text
 
 
-def _gap_texts(metric: Metric, needed: np.ndarray, target: np.ndarray) -> tuple[list[str | None], list[str | None]]:
-    vi: list[str | None] = []
-    en: list[str | None] = []
-    decreasing = metric.function == "inverse_linear"
-    for n, t in zip(needed, target, strict=True):
-        if math.isnan(n) or n <= 0 or not metric.gap_unit_vi:
-            vi.append(None)
-            en.append(None)
-            continue
-        count = int(n)
-        if decreasing:
-            vi.append(f"cần giảm {count} {metric.gap_unit_vi} để đạt đủ điểm")
-            en.append(f"{count} fewer {metric.gap_unit_en} reach full points")
-        elif metric.function == "norm_ref":
-            vi.append(f"cần thêm {count} {metric.gap_unit_vi} để đạt mức tham chiếu của cấp")
-            en.append(f"{count} more {metric.gap_unit_en} reach the level's reference")
-        else:
-            pct_vi = f"{_fmt_number(t * 100, True)}%" if t <= 1 else _fmt_number(t, True)
-            pct_en = f"{_fmt_number(t * 100, False)}%" if t <= 1 else _fmt_number(t, False)
-            vi.append(f"cần thêm {count} {metric.gap_unit_vi} để đạt {pct_vi}")
-            en.append(f"{count} more {metric.gap_unit_en} reach {pct_en}")
-    return vi, en
+def _pct_labels(targets: np.ndarray, vi: bool) -> pd.Series:
+    """'95%' / '99,5%' for a share, the bare number for a rate target (e.g. 8 items a month)."""
+    labels = {t: (f"{_fmt_number(t * 100, vi)}%" if t <= 1 else _fmt_number(t, vi))
+              for t in np.unique(targets[~np.isnan(targets)])}
+    return pd.Series(targets).map(labels).fillna("").astype(str)
+
+
+def _gap_texts(metric: Metric, needed: np.ndarray, target: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """Concrete gap sentences, Vietnamese and English; None where there is no gap or no unit name."""
+    show = ~np.isnan(needed) & (needed > 0) & bool(metric.gap_unit_vi)
+    count = pd.Series(np.where(show, needed, 0), dtype="int64").astype(str)
+    if metric.function == "inverse_linear":
+        vi = "cần giảm " + count + f" {metric.gap_unit_vi} để đạt đủ điểm"
+        en = count + f" fewer {metric.gap_unit_en} reach full points"
+    elif metric.function == "norm_ref":
+        vi = "cần thêm " + count + f" {metric.gap_unit_vi} để đạt mức tham chiếu của cấp"
+        en = count + f" more {metric.gap_unit_en} reach the level's reference"
+    else:
+        vi = "cần thêm " + count + f" {metric.gap_unit_vi} để đạt " + _pct_labels(target, True)
+        en = count + f" more {metric.gap_unit_en} reach " + _pct_labels(target, False)
+    return vi.where(show, None), en.where(show, None)
 
 
 def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
@@ -169,9 +167,9 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
             points = scoring.inverse_linear(value, metric.max_points, metric.zero_at or 1.0)
         elif metric.function == "norm_ref":
             q = int((metric.reference or "p90")[1:]) / 100
-            ref = pd.Series(value).groupby([sub.index.get_level_values("period"), levels]).transform(
-                lambda s: s.quantile(q))
-            target = ref.to_numpy(dtype=np.float64)
+            keys = pd.DataFrame({"period": sub.index.get_level_values("period"), "level": levels, "value": value})
+            refs = keys.groupby(["period", "level"])["value"].quantile(q).rename("ref")
+            target = keys.join(refs, on=["period", "level"])["ref"].to_numpy(dtype=np.float64)
             params["target"] = target
             points = scoring.norm_ref(value, metric.max_points, target)
         else:
@@ -201,8 +199,8 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
         "status": status,
         "points": points,
         "max_points": metric.max_points,
-        "gap_vi": gap_vi,
-        "gap_en": gap_en,
+        "gap_vi": gap_vi.to_numpy(dtype=object),
+        "gap_en": gap_en.to_numpy(dtype=object),
         "level": levels,
         "gap_count": pd.array(np.where(np.isnan(needed), None, needed), dtype="Int64"),
         "target": target,
@@ -278,17 +276,20 @@ def _block_scores(rubric: Rubric, ms: pd.DataFrame) -> pd.DataFrame:
     return out[BLOCK_COLUMNS]
 
 
+UNIT_AGGREGATE = """
+SELECT unit_code, period,
+       coalesce(sum(points) FILTER (WHERE status = 'ok'), 0) AS points,
+       coalesce(sum(max_points) FILTER (WHERE status = 'ok'), 0) AS applicable_max,
+       string_agg(metric_id, ',' ORDER BY metric_id) FILTER (WHERE status = 'no_data') AS missing_metrics
+FROM ms GROUP BY ALL
+"""
+
+
 def _unit_scores(rubric: Rubric, ms: pd.DataFrame, rows: pd.DataFrame,
                  staleness: Mapping[tuple[str, str], Iterable[str]] | None, computed_at: datetime) -> pd.DataFrame:
-    ok = ms["status"] == "ok"
-    agg = pd.DataFrame({
-        "points": ms["points"].where(ok, 0.0),
-        "applicable_max": ms["max_points"].where(ok, 0.0),
-        "unit_code": ms["unit_code"],
-        "period": ms["period"],
-    }).groupby(["unit_code", "period"]).sum()
-    no_data = ms[ms["status"] == "no_data"]
-    agg["missing_metrics"] = no_data.groupby(["unit_code", "period"])["metric_id"].agg(",".join)
+    with duckdb.connect() as local:
+        local.register("ms", ms[["unit_code", "period", "metric_id", "status", "points", "max_points"]])
+        agg = local.execute(UNIT_AGGREGATE).df().set_index(["unit_code", "period"])
     out = rows.join(agg, how="left")
     out["points"] = out["points"].fillna(0.0)
     out["applicable_max"] = out["applicable_max"].fillna(0.0)
@@ -407,9 +408,12 @@ def self_report_counts(self_reports: pd.DataFrame | Iterable[tuple[str, str, str
 def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], scores: Scores) -> None:
     for table, frame in (("metric_scores", scores.metrics), ("unit_scores", scores.units),
                          ("block_scores", scores.blocks)):
-        frame = frame[frame["period"].isin(periods)]  # noqa: F841 (scanned by DuckDB)
         con.execute(DELETE_ROWS[table], [rubric_id, periods])
-        con.execute(INSERT_ROWS[table])
+        con.register("frame", frame[frame["period"].isin(periods)])
+        try:
+            con.execute(INSERT_ROWS[table])
+        finally:
+            con.unregister("frame")
 
 
 def refresh_scores(
