@@ -17,15 +17,25 @@ def require_snapshot() -> None:
     if data.has_snapshot():
         return
     st.info(t("first_load.waiting"))
-    status = data.daemon_status()
-    if status:
-        done, total = status.get("units_done") or 0, status.get("units_total") or 0
-        st.progress(min(1.0, done / total) if total else 0.0,
-                    text=t("first_load.progress", phase=status.get("phase", "…"), done=done, total=total,
-                           records=fmt.number(status.get("records") or 0, lang(), 0)))
-    else:
-        st.caption(t("first_load.no_status"))
+    _first_load_progress()
     st.stop()
+
+
+@st.fragment(run_every="3s")
+def _first_load_progress() -> None:
+    if data.has_snapshot():
+        st.rerun()
+    status = data.daemon_status()
+    if not status:
+        st.caption(t("first_load.no_status"))
+        return
+    done, total = status.get("units_done") or 0, status.get("units_total") or 0
+    phase = status.get("phase") or ""
+    st.progress(min(1.0, done / total) if total else 0.0,
+                text=t("first_load.progress", phase=t(f"phase.{phase}"), done=fmt.number(done, lang(), 0),
+                       total=fmt.number(total, lang(), 0),
+                       records=fmt.number(status.get("records_so_far") or 0, lang(), 0)))
+    st.caption(t("first_load.updated", at=fmt.moment(status.get("updated_at"), lang())))
 
 
 def freshness_caption() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from ui.i18n import LANGUAGES, text
 from ui.navigation import PAGES, ROLE_PAGES, page_keys
 from ui.session import SELECTED_UNIT_KEY
 from workflows import open_store
-from workflows.accounts import authenticate
+from workflows.accounts import authenticate, create_account
 
 MY_PAGES = ("rankings", "unit_card", "trends", "collection_health", "methodology")
 ROLE_USERS = {"leader": "lanhdao", "it_admin": "quantri", "unit": "soyte"}
@@ -190,3 +191,25 @@ def test_unit_user_sees_the_frozen_published_ranking(dashboard_data_dir: Path, t
     assert shown["name"].tolist() == expected["name"].tolist()
     assert shown["index_pct"].tolist() == pytest.approx(expected["index_pct"].tolist())
     assert not [box for box in at.selectbox if box.key == "rankings_open_unit"]
+
+
+def test_first_load_shows_progress_instead_of_an_empty_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir = tmp_path / "fresh"
+    data_dir.mkdir()
+    (data_dir / "daemon-status.json").write_text(json.dumps({
+        "phase": "first_load", "units_done": 61, "units_total": 483, "records_so_far": 75865,
+        "updated_at": "2026-11-22T03:51:42+00:00",
+    }), encoding="utf-8")
+    store = open_store(workflow_store_path(data_dir))
+    create_account(store, "lanhdao", PASSWORD, "leader", None, "Lãnh đạo")
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["_itmon_identity"] = authenticate(store, "lanhdao", PASSWORD)
+    at.run()
+    assert not at.exception
+    assert at.info[0].value.startswith("Đang thu thập dữ liệu lần đầu")
+    progress = at.get("progress")[0]
+    assert progress.proto.text == "Thu thập lần đầu: 61/483 đơn vị, 75.865 bản ghi"
+    assert "10:51" in _texts(at)  # the status time in Vietnam's time zone

@@ -1,0 +1,1 @@
+"""`python -m launcher`: the sandbox province, the collector daemon and the dashboard, supervised together."""
