@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import tempfile
@@ -30,6 +31,12 @@ from simulator.process import start_sandbox  # noqa: E402
 END_DATE = "2026-10-31"
 SINCE = "2026-10-29T00:00:00%2B07:00"
 TOKEN = "bench-token"  # noqa: S105 - loopback benchmark only
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def request_mix(province_codes: list[str], seed: int, count: int) -> list[str]:
@@ -104,7 +111,9 @@ def main() -> int:
             codes = [u.code for u in handle.province.units if u.is_ranked]
             paths = request_mix(codes, 766, 200_000)
             asyncio.run(drive(handle.base_url, paths[-5000:], args.concurrency, args.warmup_seconds))
+            cpu_before = cpu_seconds(handle.process.pid)
             done, elapsed, errors = asyncio.run(drive(handle.base_url, paths, args.concurrency, args.seconds))
+            cpu_used = cpu_seconds(handle.process.pid) - cpu_before
         finally:
             handle.stop()
     sustained = done / elapsed
@@ -113,10 +122,15 @@ def main() -> int:
           f"requests={done} in {elapsed:.1f} s errors={len(errors)}")
     print(f"baseline (ideal for {args.concurrency} connections at {args.latency_ms:.0f} ms): {ideal:.0f} requests/s")
     print(f"sustained: {sustained:.0f} requests/s = {sustained / ideal:.2f} × ideal")
+    per_request_ms = 1000 * cpu_used / max(done, 1)
+    print(f"simulator CPU: {cpu_used:.1f} s = {per_request_ms:.2f} ms per request "
+          f"(one free core would serve {1000 / per_request_ms:.0f} requests/s); load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     print(json.dumps({"name": "simulator_scale_sustained_requests_per_s", "value": round(sustained, 1),
                       "unit": "requests/s", "baseline_ideal": round(ideal, 1), "ratio": round(sustained / ideal, 3),
                       "units": len(codes), "latency_ms": args.latency_ms, "concurrency": args.concurrency,
-                      "requests": done, "errors": len(errors)}))
+                      "requests": done, "errors": len(errors), "cpu_ms_per_request": round(per_request_ms, 3),
+                      "load_average": round(os.getloadavg()[0], 2)}))
     return 0
 
 

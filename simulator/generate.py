@@ -90,7 +90,8 @@ class World:
         return month_key(self.end) - month_key(self.history_start) + 1
 
     def rng(self, unit: str, feed: str, month: int = 0) -> np.random.Generator:
-        return np.random.default_rng([self.seed, stable_hash(unit), FEED_IDS[feed], month])
+        # A Philox key skips SeedSequence hashing, which would cost more than generating a small chunk.
+        return np.random.Generator(np.random.Philox(key=stable_hash(self.seed, unit, FEED_IDS[feed], month)))
 
     def traits(self, unit: str) -> tuple[float, float]:
         """(profile roll, level offset) of a unit: fixed for a seed."""
@@ -137,6 +138,11 @@ def _traits(seed: int, unit: str) -> tuple[float, float]:
     return float(roll), float((shift - 0.5) * 0.1)
 
 
+def _ints(rng: np.random.Generator, low: int | np.ndarray, high: int | np.ndarray, n: int) -> np.ndarray:
+    """n integers in [low, high) (element-wise when arrays); rng.integers costs ten times more for small n."""
+    return low + (rng.random(n) * (np.asarray(high) - low)).astype(np.int64)
+
+
 def _pick(rng: np.random.Generator, probabilities: tuple[float, ...], n: int) -> np.ndarray:
     """n draws of an index with the given probabilities (what rng.choice(p=...) does, without its overhead)."""
     cumulative = np.cumsum(probabilities)
@@ -146,15 +152,15 @@ def _pick(rng: np.random.Generator, probabilities: tuple[float, ...], n: int) ->
 
 def _when(world: World, rng: np.random.Generator, a: int, b: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     """n random (working-day index, working minute) pairs in [a, b), sorted by time."""
-    day = rng.integers(a, b, n)
-    minute = rng.integers(0, WORK_MINUTES - 30, n)
+    day = _ints(rng, a, b, n)
+    minute = _ints(rng, 0, WORK_MINUTES - 30, n)
     order = np.lexsort((minute, day))
     return day[order], minute[order]
 
 
 def _later(rng: np.random.Generator, day: np.ndarray, minute: np.ndarray, lag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A moment `lag` working days after (day, minute); on the same day, later in the day."""
-    later_minute = rng.integers(0, WORK_MINUTES, len(day))
+    later_minute = _ints(rng, 0, WORK_MINUTES, len(day))
     same = lag == 0
     later_minute = np.where(same, minute + 1 + ((WORK_MINUTES - 1 - minute) * rng.random(len(day))).astype(np.int64),
                             later_minute)
@@ -174,10 +180,10 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     day, minute = _when(world, rng, a, max(b, a + 1), n)
     direction = _pick(rng, (0.55, 0.3, 0.15), n)
     incoming = direction == 0
-    t0 = grid.ts(day, minute, rng.integers(0, 60, n))
-    reg_gap = rng.integers(1, 20, n)
+    t0 = grid.ts(day, minute, _ints(rng, 0, 60, n))
+    reg_gap = _ints(rng, 1, 20, n)
     registered = incoming & (rng.random(n) < 0.55 + 0.45 * adopt)
-    fwd_gap = reg_gap + rng.integers(1, 10, n)
+    fwd_gap = reg_gap + _ints(rng, 1, 10, n)
     forwarded = incoming & registered & (rng.random(n) < 0.6 + 0.4 * adopt)
     ngay_dang_ky = np.where(registered, grid.ts(day, np.minimum(minute + reg_gap, WORK_MINUTES - 1)), NULL)
     ngay_chuyen = np.where(forwarded, grid.ts(day, np.minimum(minute + fwd_gap, WORK_MINUTES - 1)), NULL)
@@ -185,8 +191,8 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     has_deadline = incoming & (rng.random(n) < 0.5)
     limit = rng.choice(np.array([3, 5, 7, 10, 15]), n)
     late = rng.random(n) < 0.03 + 0.35 * (1 - adopt)
-    lag = np.where(has_deadline, np.where(late, limit + rng.integers(1, 12, n), rng.integers(0, limit + 1)),
-                   rng.integers(0, 20, n))
+    lag = np.where(has_deadline, np.where(late, limit + _ints(rng, 1, 12, n), _ints(rng, 0, limit + 1, n)),
+                   _ints(rng, 0, 20, n))
     done_day, done_minute = _later(rng, day, np.minimum(minute + fwd_gap, WORK_MINUTES - 2), lag)
     ngay_hoan_thanh = grid.ts(done_day, done_minute)
     fate = rng.random(n)
@@ -200,16 +206,16 @@ def documents(world: World, unit: Unit, month: int) -> Chunk:
     return {
         "sortkey": yymm * 100000 + seq, "first": first, "final": final,
         "direction": direction, "doc_type": _pick(rng, DOC_TYPE_P, n),
-        "number": rng.integers(1, 3000, n),
+        "number": _ints(rng, 1, 3000, n),
         "do_khan": _pick(rng, (0.85, 0.1, 0.03, 0.015, 0.005), n),
         "do_mat": _pick(rng, (0.97, 0.02, 0.008, 0.002), n),
-        "ngay_van_ban": np.where(incoming, grid.day(day - rng.integers(0, 4, n)), grid.day(day)),
+        "ngay_van_ban": np.where(incoming, grid.day(day - _ints(rng, 0, 4, n)), grid.day(day)),
         "t0": t0, "ngay_dang_ky": ngay_dang_ky, "ngay_chuyen": ngay_chuyen,
         "han_xu_ly": np.where(has_deadline, grid.day(day + limit), NULL),
         "ngay_hoan_thanh": ngay_hoan_thanh, "cancelled": cancelled, "forwarded": forwarded,
         "ky_so": rng.random(n) < 0.2 + 0.8 * adopt, "paper": (~electronic) | (rng.random(n) < 0.6 * (1 - adopt)),
         "channel": channel, "on_network": rng.random(n) < adopt,
-        "sender": rng.integers(0, 1 << 30, n), "receivers": rng.integers(1, 5, n),
+        "sender": _ints(rng, 0, 1 << 30, n), "receivers": _ints(rng, 1, 5, n),
     }
 
 
@@ -222,13 +228,13 @@ def procedures(world: World, unit: Unit) -> Chunk:
     first = np.full(n, world.grid.ts(np.array([a]), np.array([30]))[0], dtype=np.int64)
     upgraded = rng.random(n) < 0.25
     end_index = world.grid.index_range(world.history_start, world.end)[1]
-    up_day = rng.integers(a, max(end_index, a + 1), n)
-    final = np.where(upgraded, world.grid.ts(up_day, rng.integers(0, WORK_MINUTES, n)), NEVER)
+    up_day = _ints(rng, a, max(end_index, a + 1), n)
+    final = np.where(upgraded, world.grid.ts(up_day, _ints(rng, 0, WORK_MINUTES, n)), NEVER)
     level = _pick(rng, (0.25 + 0.5 * adopt, 0.6 - 0.45 * adopt, 0.15 - 0.05 * adopt), n)
     codes = np.sort((_pick(rng, (0.8, 0.2), n) + 1) * 1_000_000 + rng.choice(13000, n, replace=False) + 1000)
     return {"sortkey": codes, "first": first, "final": final,
-            "name": rng.integers(0, len(PROCEDURE_NAMES), n), "variant": rng.integers(0, 3, n),
-            "level": level, "co_phi": rng.random(n) < 0.4, "limit": rng.integers(1, 21, n)}
+            "name": _ints(rng, 0, len(PROCEDURE_NAMES), n), "variant": _ints(rng, 0, 3, n),
+            "level": level, "co_phi": rng.random(n) < 0.4, "limit": _ints(rng, 1, 21, n)}
 
 
 def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -> Chunk:
@@ -239,15 +245,15 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
     adopt = world.adoption(unit.code, month)
     grid = world.grid
     procs = procs if procs is not None else procedures(world, unit)
-    proc = rng.integers(0, len(procs["sortkey"]), n)
+    proc = _ints(rng, 0, len(procs["sortkey"]), n)
     limit = procs["limit"][proc]
     fee = procs["co_phi"][proc]
     day, minute = _when(world, rng, a, max(b, a + 1), n)
-    first = grid.ts(day, minute, rng.integers(0, 60, n))
+    first = grid.ts(day, minute, _ints(rng, 0, 60, n))
     u = rng.random(n)
     p_late = 0.02 + 0.3 * (1 - adopt)
     p_early = 0.3 + 0.5 * adopt
-    lag = np.where(u < p_late, limit + rng.integers(1, 10, n),
+    lag = np.where(u < p_late, limit + _ints(rng, 1, 10, n),
                    np.where(u < p_late + p_early, (rng.random(n) * limit).astype(np.int64), limit))
     end_day, end_minute = _later(rng, day, minute, lag)
     ended = rng.random(n) >= 0.01
@@ -255,7 +261,7 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
     status = np.where(ended, _pick(rng, DOSSIER_END_P, n),
                       _pick(rng, (0.6, 0.3, 0.1), n))
     returned = status == 4
-    ret_day, ret_minute = _later(rng, end_day, end_minute, rng.integers(0, 2, n))
+    ret_day, ret_minute = _later(rng, end_day, end_minute, _ints(rng, 0, 2, n))
     tra = np.where(returned, grid.ts(ret_day, ret_minute), NULL)
     final = np.where(ended, np.maximum(ket_thuc, tra), NEVER)
     supplements = np.where(lag > 0, np.minimum(rng.poisson(0.15, n), 3), 0)
@@ -271,7 +277,7 @@ def dossiers(world: World, unit: Unit, month: int, procs: Chunk | None = None) -
                                               np.where(rng.random(n) < 0.05, 3, 1))[order],
         "hen_tra": grid.ts(day + limit, np.full(n, 450))[order], "ket_thuc": ket_thuc[order], "tra": tra[order],
         "status": status[order], "supplements": supplements[order],
-        "paused": np.where(supplements > 0, np.minimum(rng.integers(1, 12, n), lag), 0)[order],
+        "paused": np.where(supplements > 0, np.minimum(_ints(rng, 1, 12, n), lag), 0)[order],
         "apology": (late & (rng.random(n) < 0.4 + 0.5 * adopt))[order], "fee": fee[order],
         "paid_online": (rng.random(n) < 0.1 + 0.8 * adopt)[order],
         "synced": (rng.random(n) < 0.7 + 0.3 * adopt)[order], "digitised": (rng.random(n) < adopt)[order],
@@ -303,7 +309,7 @@ def feedback(world: World, unit: Unit, month: int) -> Chunk:
     day, minute = _when(world, rng, a, max(b, a + 1), n)
     first = world.grid.ts(day, minute)
     late = rng.random(n) < 0.05 + 0.3 * (1 - adopt)
-    lag = np.where(late, 15 + rng.integers(1, 15, n), rng.integers(0, 16, n))
+    lag = np.where(late, 15 + _ints(rng, 1, 15, n), _ints(rng, 0, 16, n))
     done_day, done_minute = _later(rng, day, minute, lag)
     pending = rng.random(n) < 0.03
     final = np.where(pending, NEVER, world.grid.ts(done_day, done_minute))
@@ -318,11 +324,11 @@ def mailboxes(world: World, unit: Unit) -> Chunk:
     a, b = world.grid.index_range(world.history_start, world.end)
     unit_a, _ = world.grid.index_range(max(unit.valid_from, world.history_start), world.end)
     pre = rng.random(n) < 0.85
-    created_day = np.where(pre, unit_a, rng.integers(unit_a, max(b, unit_a + 1), n))
-    created = world.grid.ts(created_day, rng.integers(0, 120, n))
+    created_day = np.where(pre, unit_a, _ints(rng, unit_a, max(b, unit_a + 1), n))
+    created = world.grid.ts(created_day, _ints(rng, 0, 120, n))
     closed = rng.random(n) < 0.06
-    close_day = np.minimum(created_day + rng.integers(20, 400, n), b - 1)
-    final = np.where(closed & (close_day > created_day), world.grid.ts(close_day, rng.integers(0, 480, n)), NEVER)
+    close_day = np.minimum(created_day + _ints(rng, 20, 400, n), b - 1)
+    final = np.where(closed & (close_day > created_day), world.grid.ts(close_day, _ints(rng, 0, 480, n)), NEVER)
     ids = [hashlib.sha256(f"cb{j:04d}@{unit.code.lower()}.bacninh.gov.vn".encode()).hexdigest() for j in range(n)]
     order = np.argsort(np.array(ids))
     return {"sortkey": np.arange(n), "id": np.array(ids)[order], "first": created[order],
@@ -356,7 +362,7 @@ def news(world: World, unit: Unit, month: int) -> Chunk:
     day, minute = _when(world, rng, a, max(b, a + 1), n)
     yymm = (month // 12 % 100) * 100 + month % 12 + 1
     return {"sortkey": yymm * 1000 + np.arange(1, n + 1), "first": world.grid.ts(day, minute),
-            "title": rng.integers(0, len(NEWS_TITLES), n)}
+            "title": _ints(rng, 0, len(NEWS_TITLES), n)}
 
 
 GENERATORS = {"documents": documents, "dossiers": dossiers, "feedback": feedback, "activity": activity,
