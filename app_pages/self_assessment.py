@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics.rubric import load_rubrics
+from ui import formatting as fmt
 from ui.i18n import lang, t
 from workflows import selfreport
 from workflows.accounts import Identity
@@ -42,8 +43,8 @@ def reports_frame(reports: list[SelfReport], with_unit: bool) -> pd.DataFrame:
         tr("wf.col.item"): r.item_id,
         tr("wf.col.values"): ", ".join(f"{k} = {v:g}" for k, v in r.values.items()),
         tr("wf.col.status"): status_label(r.status),
-        tr("wf.col.evidence"): r.doc_number or ("📎" if r.evidence_id else ""),
-        tr("wf.col.submitted_at"): r.submitted_at or "",
+        tr("wf.col.evidence"): r.doc_number or (tr("wf.attached") if r.evidence_id else ""),
+        tr("wf.col.submitted_at"): fmt.moment(r.submitted_at, lang()),
         tr("wf.col.decided_by"): r.decided_by or "",
         tr("wf.col.reason"): r.decision_reason or "",
     } for r in reports]
@@ -67,7 +68,8 @@ def unit_view(user: Identity) -> None:
     item = ITEMS[item_id]
     with st.form("wf_sa_form", clear_on_submit=False):
         period = st.text_input(tr("wf.period"), value=str(date.today().year), key="wf_sa_period")
-        values = {name: st.number_input(name, min_value=0, step=1, value=0, key=f"wf_sa_{name}")
+        values = {name: st.number_input(tr(f"wf.count.{name}"), min_value=0, step=1, value=0, key=f"wf_sa_{name}",
+                                        help=name)
                   for name in item.counts}
         left, right = st.columns(2)
         doc_number = left.text_input(tr("wf.doc_number"), key="wf_sa_doc_number")

@@ -67,8 +67,8 @@ def test_unit_submits_it_verifies_and_the_value_scores(chromium: Browser, url: s
     page = sign_in(chromium, url, "donvi.a")
     open_page(page, "Tự đánh giá")
     choose(page, "Chỉ tiêu", "SR-02")
-    page.get_by_label("sr_signers_active").fill("42")
-    page.get_by_label("sr_signers_active").press("Tab")
+    page.get_by_label("Số CBCC có chữ ký số cá nhân đang sử dụng", exact=True).fill("42")
+    page.get_by_label("Số CBCC có chữ ký số cá nhân đang sử dụng", exact=True).press("Tab")
     evidence = tmp_path / "danh-sach-chu-ky-so.pdf"
     evidence.write_bytes(files.pdf_bytes())
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(evidence))
