@@ -5,6 +5,7 @@
     python -m metrics explain UNIT METRIC --period P --rubric R (--counts FILE.csv | --db FILE.duckdb)
     python -m metrics publish --rubric R --period P [--data-dir data] [--by NAME]
     python -m metrics rubrics [--validate FILE ...]
+    python -m metrics calendar [--check] [--file data/calendar.toml]
 
 The counts CSV layout is documented in docs/scoring.md.
 """
@@ -19,11 +20,13 @@ import re
 import sys
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from metrics.calendar import DEFAULT_CALENDAR, CalendarError, parse_calendar
 from metrics.counts import raw_counts
 from metrics.engine import UNITS_FOR_PERIODS, Scores, score_counts, self_report_counts
 from metrics.explain import ExplainError, explain_metric
@@ -201,6 +204,24 @@ def _cmd_rubrics(args: argparse.Namespace, rubrics: dict[str, Rubric]) -> str:
     return "\n".join(lines)
 
 
+def _cmd_calendar(args: argparse.Namespace, rubrics: dict[str, Rubric]) -> str:
+    path = Path(args.file) if args.file else DEFAULT_CALENDAR
+    calendar = parse_calendar(path.read_text(encoding="utf-8"), str(path))
+    lines = [f"{path}: years {min(calendar.years)}–{max(calendar.years)}"]
+    for year in sorted(calendar.years):
+        holidays = sum(1 for d in calendar.holidays if d.year == year)
+        makeup = sum(1 for d in calendar.makeup if d.year == year)
+        lines.append(f"  {year}: {holidays} holidays, {makeup} make-up days")
+    if args.check:
+        this_year = date.today().year
+        missing = [y for y in (this_year, this_year + 1) if y not in calendar.years]
+        if missing:
+            raise UsageError(f"{path}: no [years.{missing[0]}] table — those days count weekends only; "
+                             "add the year's holidays from the government notice")
+        lines.append(f"  ok: {this_year} and {this_year + 1} are covered")
+    return "\n".join(lines)
+
+
 def _rubric(args: argparse.Namespace, rubrics: dict[str, Rubric]) -> Rubric:
     if args.rubric not in rubrics:
         raise UsageError(f"--rubric {args.rubric}: unknown; known rubrics: {sorted(rubrics)}")
@@ -236,10 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--by", help="who publishes (recorded)")
     rub = sub.add_parser("rubrics", help="list rubrics, or validate rubric files")
     rub.add_argument("--validate", nargs="+", metavar="FILE")
+    cal = sub.add_parser("calendar", help="show the working-day calendar; --check fails when a year is missing")
+    cal.add_argument("--file", help=f"calendar file (default {DEFAULT_CALENDAR})")
+    cal.add_argument("--check", action="store_true")
     return parser
 
 
-COMMANDS = {"score": _cmd_score, "explain": _cmd_explain, "publish": _cmd_publish, "rubrics": _cmd_rubrics}
+COMMANDS = {"score": _cmd_score, "explain": _cmd_explain, "publish": _cmd_publish, "rubrics": _cmd_rubrics,
+            "calendar": _cmd_calendar}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rubrics = load_rubrics(args.rubric_dir)
         output = COMMANDS[args.command](args, rubrics)
-    except (UsageError, RubricError, PeriodError, PublicationError, ExplainError, KeyError) as exc:
+    except (UsageError, RubricError, PeriodError, PublicationError, ExplainError, CalendarError, KeyError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         print(f"error: {message}", file=sys.stderr)
         return 2

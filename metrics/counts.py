@@ -29,8 +29,10 @@ from metrics.periods import Period, periods_for_months
 CALENDAR_FIRST_DAY = date(2000, 1, 1)
 CALENDAR_LAST_DAY = date(2040, 12, 31)
 
+# The section keys the portal collector writes into portal_probes.sections (collectors/portal.py SECTIONS).
 PORTAL_SECTIONS: tuple[str, ...] = (
     "gioi_thieu", "tin_tuc", "chi_dao_dieu_hanh", "van_ban", "thu_tuc_hanh_chinh", "lien_he",
+    "pho_bien_phap_luat", "quy_hoach_ke_hoach", "du_an_dau_tu", "lay_y_kien",
 )
 
 # Counts that are 0 (not NULL) for a unit whose source is collected but had nothing in the period.
@@ -417,7 +419,7 @@ FROM (
     UNION SELECT DISTINCT unit_code, 'onestop' FROM feedback
     UNION SELECT DISTINCT unit_code, 'mail' FROM mailboxes
     UNION SELECT DISTINCT unit_code, 'portal' FROM portal_probes
-    UNION SELECT DISTINCT unit_code, system FROM attempts WHERE outcome = 'success'
+    UNION SELECT DISTINCT unit_code, system FROM attempts WHERE outcome IN ('ok', 'success')
 ) c JOIN itmon_unit_alias a ON a.record_unit = c.unit_code
 """
 

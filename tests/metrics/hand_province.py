@@ -183,8 +183,8 @@ def units() -> list[dict[str, object]]:
 
 
 def attempts() -> list[dict[str, object]]:
-    rows = [(u, s, "success") for u in (D1, C1) for s in ("eoffice", "onestop", "mail", "portal")]
-    rows += [(D2, s, "success") for s in ("eoffice", "onestop", "mail")] + [(D2, "portal", "error")]
+    rows = [(u, s, "ok") for u in (D1, C1) for s in ("eoffice", "onestop", "mail", "portal")]
+    rows += [(D2, s, "ok") for s in ("eoffice", "onestop", "mail")] + [(D2, "portal", "failed")]
     return [{"attempt_id": f"{u}-{s}", "unit_code": u, "system": s, "started_at": "2026-05-31 23:00:00+07:00",
              "duration_s": 0.1, "outcome": o} for u, s, o in rows]
 

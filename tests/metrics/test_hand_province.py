@@ -34,7 +34,7 @@ EXPECTED_APRIL: dict[str, dict[str, tuple[float, float, float] | str]] = {
         "ML-03": (60, 10, 2.0),                    # 6 messages/person/month ≥ P90 of departments (5.8)
         "ML-04": (1, 1, 1.0),
         "PT-01": (99, 100, 3 * 2 / 3),             # 99 % → the 99–99.5 % band
-        "PT-02": (4, 6, 5 * 4 / 6),
+        "PT-02": (4, 10, 5 * 4 / 10),              # 4 of the 10 sections of NĐ 43/2011 Đ10
         "PT-03": (6, 1, 3 * 6 / 8),
         "PT-04": (9, 10, 2 * 0.9),
         "PT-05": (3, 4, 2 * 0.75),                 # https, viewport, .gov.vn; no IPv6 (self-report 0)
@@ -66,7 +66,7 @@ EXPECTED_APRIL: dict[str, dict[str, tuple[float, float, float] | str]] = {
         "EO-01": (0, 1, 0.0), "EO-02": (0, 1, 0.0), "EO-03": NA, "EO-04": NA, "EO-05": NA, "EO-06": NA,
         "EO-07": NA, "EO-08": NA,
         "ML-01": (5, 5, 3.0), "ML-02": (5, 5, 4.0), "ML-03": (10, 5, 2.0), "ML-04": (1, 1, 1.0),
-        "PT-01": (10, 10, 3.0), "PT-02": (6, 6, 5.0), "PT-03": (2, 1, 3 * 2 / 4), "PT-05": (3, 4, 1.5),
+        "PT-01": (10, 10, 3.0), "PT-02": (6, 10, 5 * 0.6), "PT-03": (2, 1, 3 * 2 / 4), "PT-05": (3, 4, 1.5),
         "OS-01": NA, "OS-02": NA, "OS-03": NA, "OS-04": NA, "OS-05": NA, "OS-06": NA,
         "OS-07": (0, 0, 2.0), "OS-08": NA, "OS-09": (0, 0, 2.0),
         "SR-01": (1, 1, 3.0), "SR-02": (5, 5, 3.0), "SR-03": NA, "SR-04": (12, 12, 2.0),
@@ -124,7 +124,7 @@ def test_unit_totals_index_rank_and_class_of_april(scored: duckdb.DuckDBPyConnec
     assert "PT-01" in units.loc[D2, "provisional_reason"] and "portal" in units.loc[D2, "provisional_reason"]
     assert (units.loc[D2, "rank"], units.loc[D1, "rank"]) == (1, 2)
     # the commune has 46 applicable points (< 60): shown, classed "not enough data", not ranked
-    assert units.loc[C1, "applicable_max"] == 46 and units.loc[C1, "points"] == pytest.approx(33)
+    assert units.loc[C1, "applicable_max"] == 46 and units.loc[C1, "points"] == pytest.approx(31)
     assert pd.isna(units.loc[C1, "rank"]) and units.loc[C1, "class_label"] == "Chưa đủ dữ liệu xếp hạng"
 
 
