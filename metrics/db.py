@@ -224,10 +224,13 @@ INSERT_ATTEMPTS = "INSERT INTO attempts BY NAME SELECT * FROM __attempts"
 INSERT_QUARANTINE = (
     "INSERT INTO quarantine BY NAME SELECT CAST(? AS TIMESTAMPTZ) AS quarantined_at, * FROM __quarantine"
 )
-UPSERT_CURSOR = """
-INSERT INTO cursors (unit_code, system, feed, cursor, updated_at) VALUES (?, ?, ?, ?, ?)
+UPSERT_CURSORS = """
+INSERT INTO cursors (unit_code, system, feed, cursor, updated_at)
+SELECT unit_code, system, feed, cursor, CAST(? AS TIMESTAMPTZ) FROM __cursors
 ON CONFLICT (unit_code, system, feed) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at
 """
+CURSOR_SCHEMA = pa.schema([("unit_code", pa.string()), ("system", pa.string()), ("feed", pa.string()),
+                           ("cursor", pa.string())])
 INSERT_CYCLE = """
 INSERT INTO cycles (cycle_id, started_at, finished_at, kind, records, quarantined) VALUES (?, ?, ?, ?, ?, ?)
 """
@@ -292,8 +295,10 @@ def write_cycle(
             for item in inbox:
                 written[item.table] = written.get(item.table, 0) + item.good_rows
                 quarantined += item.quarantined_rows
-        for cursor in batch.cursors:
-            con.execute(UPSERT_CURSOR, [*cursor, now])
+        if batch.cursors:
+            cursors = pa.Table.from_pylist([dict(zip(CURSOR_SCHEMA.names, c, strict=True)) for c in batch.cursors],
+                                           CURSOR_SCHEMA)
+            _insert_arrow(con, UPSERT_CURSORS, "__cursors", cursors, now)
         con.execute(
             INSERT_CYCLE,
             [batch.cycle_id, batch.started_at, (clock or _utcnow)(), batch.kind, sum(written.values()), quarantined],
