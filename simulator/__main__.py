@@ -69,9 +69,9 @@ def build_sandbox(args: argparse.Namespace, base_url: str) -> Sandbox:
     grid = TimeGrid(load_calendar(), date(history_start.year - 1, 1, 1), date(end.year + 2, 12, 31))
     volume = args.volume_scale if args.volume_scale is not None else SCALE_VOLUME if args.preset == "scale" else 1.0
     world = World(args.seed, grid, history_start, end, frozenset({COLLAPSING_UNIT}), volume)
+    faults = FaultBook(load_fault_file(args.faults) if args.faults else [])
     province = build_province(args.preset, args.units)
     served = write_served_registry(province, base_url, args.registry_out)
-    faults = FaultBook(load_fault_file(args.faults) if args.faults else [])
     token = os.environ.get(TOKEN_ENV) or SANDBOX_DEFAULT_TOKEN
     info = {"preset": args.preset, "seed": args.seed, "end_date": end.isoformat(),
             "history_start": history_start.isoformat(), "registry": str(args.registry_out)}
