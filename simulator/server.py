@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from simulator.portal import home_page, news_page, rss, section_page, sitemap
 from simulator.timegrid import format_ts, parse_ts
 
 JSON_TYPE = "application/json; charset=utf-8"
+LOG = logging.getLogger("simulator")
 _KNOWN_STATUSES = frozenset(s.value for s in HTTPStatus)
 SERVER_NAME = b"itmon-sandbox/1.0"
 FEED_PARAMS = {"updated_since", "page_size", "page_token"}
@@ -346,7 +348,11 @@ async def serve_connection(app: Sandbox, reader: asyncio.StreamReader, writer: a
                 break
             request, body = received
             headers = {k.decode().lower(): v.decode("latin-1") for k, v in request.headers}
-            response = await app.respond(request.method.decode(), request.target.decode("latin-1"), headers, body)
+            try:
+                response = await app.respond(request.method.decode(), request.target.decode("latin-1"), headers, body)
+            except Exception as exc:  # noqa: BLE001 - one bad request must not take the connection loop down
+                LOG.exception("request %s failed", request.target)
+                response = error(500, "internal_error", f"the sandbox failed on this request: {type(exc).__name__}")
             if response.close:
                 break
             writer.write(_wire(conn, response))
