@@ -26,14 +26,8 @@ BASE_COUNTS = [
 
 
 def province_rubric() -> Rubric:
-    """The shipped province rubric, with the coverage floor lowered so a handful of counts can rank.
-
-    Checklist metrics are left out: metrics/engine.py (at the time of writing) calls checklist() with two
-    arguments and raises TypeError whenever a rubric has one.
-    """
-    rubric = load_rubrics()["province-it"]
-    metrics = tuple(m for m in rubric.metrics if m.function != "checklist")
-    return dataclasses.replace(rubric, min_applicable_max=0, metrics=metrics)
+    """The shipped province rubric, with the coverage floor lowered so a handful of counts can rank."""
+    return dataclasses.replace(load_rubrics()["province-it"], min_applicable_max=0)
 
 
 def score_into(duck_path: Path, rubric: Rubric, counts: Iterable[tuple[str, str, str, float]],
