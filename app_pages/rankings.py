@@ -69,7 +69,8 @@ config = {
     **{name: st.column_config.NumberColumn(t("col.block", block=name.removeprefix("block_")), format="%.2f")
        for name in block_names},
 }
-st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table")
+st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table",
+             placeholder="—")
 
 if not unit_user:
     picked = st.selectbox(t("rankings.open_unit"), shown["unit_code"].tolist(), index=None,
