@@ -35,6 +35,8 @@ from province.registry import Province, load_registry
 log = logging.getLogger(__name__)
 
 DEFAULT_INTERVALS: dict[str, float] = {"eoffice": 300, "onestop": 300, "mail": 900, "portal": 600}
+# Requests per steady-state poll; the longest polls start first so the cycle does not end on a long tail.
+POLL_WEIGHT: dict[str, int] = {"onestop": 5, "portal": 3, "mail": 2, "eoffice": 1}
 ScoringHook = Callable[[duckdb.DuckDBPyConnection], Any]
 
 
@@ -71,6 +73,7 @@ class CycleReport:
     quarantined: int
     inbox_files: int
     seconds: float
+    poll_seconds: float
 
 
 class Daemon:
@@ -111,12 +114,13 @@ class Daemon:
     def targets(self, systems: Iterable[str]) -> list[Target]:
         wanted = set(systems)
         today = self.clock().astimezone(db_timezone()).date()
-        return [
+        targets = [
             Target(unit.code, system, endpoint.adapter, endpoint.base_url, endpoint.credentials)
             for unit in self.province.active_units(today)
             for system, endpoint in sorted(unit.endpoints.items())
             if system in wanted
         ]
+        return sorted(targets, key=lambda t: -POLL_WEIGHT.get(t.system, 1))
 
     def run_cycle(
         self, systems: Iterable[str] | None = None, *, kind: str = "poll",
@@ -152,9 +156,11 @@ class Daemon:
                 page_size=self.config.page_size,
             )
 
+        poll_began = time.perf_counter()
         outcomes = poll_targets(targets, window_for, self.collectors, cycle_id=cycle_id,
                                 session_factory=self.session_factory, max_workers=self.config.max_workers,
                                 clock=self.clock, on_done=on_done)
+        poll_seconds = time.perf_counter() - poll_began
         batch, quarantined = assemble_batch(outcomes, cycle_id=cycle_id, kind=kind, started_at=started_at,
                                             known_units=self.province.codes(), keep_cursors=backfill is None)
         self.status.update(phase="writing", units_done=len(outcomes))
@@ -170,7 +176,7 @@ class Daemon:
         self.status.update(phase="idle", last_cycle_finished_at=finished, last_snapshot_path=str(snapshot),
                            last_snapshot_at=finished, records_so_far=written.total_records, force=True)
         report = CycleReport(cycle_id, kind, systems, len(outcomes), sum(not o.ok for o in outcomes),
-                             written.total_records, written.quarantined, len(written.inbox_files), seconds)
+                             written.total_records, written.quarantined, len(written.inbox_files), seconds, poll_seconds)
         log.info("cycle %s (%s) done in %.1f s: %d attempts, %d failed; stored %s; %d quarantined; %d inbox files",
                  cycle_id, kind, seconds, report.attempts, report.failed, db.describe_counts(written.records),
                  written.quarantined, report.inbox_files)
