@@ -130,7 +130,6 @@ class Daemon:
         systems = tuple(sorted(systems if systems is not None else self.config.intervals))
         cycle_id = f"{self.clock().strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         started_at = self.clock()
-        began = time.perf_counter()
         if due_since is not None:
             self.instruments.cycle_lag.set(max(0.0, time.time() - due_since))
         targets = self.targets(systems)
@@ -138,7 +137,18 @@ class Daemon:
         first_load = not self._has_cycles()
         self.status.update(phase="first_load" if first_load else "polling", cycle_started_at=started_at.isoformat(),
                            units_done=0, units_total=len(targets), records_so_far=0, cycle_kind=kind)
+        with self.status.heartbeat():
+            return self._poll_write_publish(cycle_id, kind, systems, started_at, targets, cursors, backfill)
+
+    def _poll_write_publish(
+        self, cycle_id: str, kind: str, systems: tuple[str, ...], started_at: datetime, targets: list[Target],
+        cursors: dict[tuple[str, str, str], str], backfill: tuple[date, date] | None,
+    ) -> CycleReport:
+        began = time.perf_counter()
         progress = {"done": 0, "records": 0}
+        cursors_by_target: dict[tuple[str, str], dict[str, str]] = {}
+        for (unit, system, feed), cursor in cursors.items():
+            cursors_by_target.setdefault((unit, system), {})[feed] = cursor
 
         def on_done(outcome: PollOutcome) -> None:
             progress["done"] += 1
@@ -149,7 +159,7 @@ class Daemon:
         def window_for(target: Target) -> Window:
             return Window(
                 now=self.clock(),
-                cursors={feed: c for (u, s, feed), c in cursors.items() if u == target.unit_code and s == target.system},
+                cursors=cursors_by_target.get((target.unit_code, target.system), {}),
                 backfill_from=backfill[0] if backfill else None,
                 backfill_to=backfill[1] if backfill else None,
                 history_start=self.config.history_start,

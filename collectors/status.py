@@ -6,7 +6,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,23 @@ class StatusFile:
             self.state.update(changes)
             if force or phase_changed or time.monotonic() - self._last_write >= self.min_interval:
                 self._write()
+
+    @contextmanager
+    def heartbeat(self, every: float = 2.0) -> Iterator[None]:
+        """Rewrite the file every `every` seconds inside the block, so long phases still show signs of life."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(every):
+                self.update(force=True)
+
+        beater = threading.Thread(target=beat, name="status-heartbeat", daemon=True)
+        beater.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            beater.join()
 
     def _write(self) -> None:
         self.state["updated_at"] = self.clock().isoformat()
