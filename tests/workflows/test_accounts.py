@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import pytest
 
@@ -219,3 +220,21 @@ def test_oidc_maps_subject_to_the_server_side_account(seeded: WorkflowStore) -> 
     assert unknown.value.key == "auth.oidc_unknown"
     with pytest.raises(AuthError):
         authenticate(seeded, "canbo@xa-b.gov.vn", "")
+
+
+def test_passwords_never_reach_the_logs_or_error_messages(seeded: WorkflowStore,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    attempts = ["typo-of-don-vi-a-2026!", PASSWORDS["donvi.a"]]
+    messages = []
+    with pytest.raises(AuthError) as wrong:
+        authenticate(seeded, "donvi.a", attempts[0])
+    messages += [str(wrong.value), wrong.value.message("en"), repr(wrong.value)]
+    user = sign_in(seeded, "donvi.a")
+    with pytest.raises(AuthError) as short:
+        change_password(seeded, user, PASSWORDS["donvi.a"], "ngan-qua")
+    messages += [str(short.value), repr(short.value)]
+    everything = caplog.text + "".join(messages) + repr(user)
+    for password in [*attempts, "ngan-qua"]:
+        assert password not in everything
+    assert user.session_token not in repr(user)

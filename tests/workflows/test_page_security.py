@@ -184,3 +184,35 @@ def test_admin_creates_an_account_and_sees_refusals(data_dir: Path) -> None:
     at.text_input(key="wf_ac_new_password").input("mat-khau-so-d-2026")
     at.button[0].click().run()
     assert "Tài khoản đơn vị phải gắn với đúng một mã đơn vị" in at.error[0].value
+
+
+OIDC_SECRETS = {"redirect_uri": "http://127.0.0.1/oauth2callback", "cookie_secret": "not-a-real-secret",
+                "client_id": "itmon", "client_secret": "not-a-real-secret",
+                "server_metadata_url": "http://127.0.0.1/.well-known/openid-configuration"}
+
+
+def oidc_app(user: dict[str, object]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = OIDC_SECRETS
+    at.user = user
+    return at.run()
+
+
+def test_oidc_role_and_unit_come_from_the_account_table_not_the_token(data_dir: Path) -> None:
+    from workflows.accounts import create_account
+
+    create_account(open_store(data_dir / "workflow.sqlite"), "canbo@xa-b.gov.vn", None, "unit", "XA-B",
+                   "Cán bộ xã", oidc_subject="kc-123")
+    at = oidc_app({"is_logged_in": True, "sub": "kc-123", "email": "canbo@xa-b.gov.vn",
+                   "roles": ["it_admin"], "unit_code": "SO-A"})
+    who = at.session_state[IDENTITY_KEY]
+    assert (who.username, who.role, who.unit_code) == ("canbo@xa-b.gov.vn", "unit", "XA-B")
+    with pytest.raises(ValueError, match="Could not find"):
+        at.switch_page(PAGE["audit"])
+
+    stranger = oidc_app({"is_logged_in": True, "sub": "kc-999", "email": "ai.do@example.org", "roles": ["it_admin"]})
+    assert IDENTITY_KEY not in stranger.session_state
+    assert "chưa được Sở KH&CN cấp quyền" in stranger.error[0].value
+
+    logged_out = oidc_app({"is_logged_in": False})
+    assert "Đăng nhập qua hệ thống xác thực của tỉnh" in [b.label for b in logged_out.button]
