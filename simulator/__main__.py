@@ -25,7 +25,7 @@ from simulator.presets import (
     build_province,
     write_served_registry,
 )
-from simulator.server import Sandbox, SimClock, start_server
+from simulator.server import Sandbox, SimClock, serve_connection
 from simulator.timegrid import TimeGrid, day_seconds
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -82,10 +82,9 @@ def build_sandbox(args: argparse.Namespace, base_url: str) -> Sandbox:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    holder: dict[str, Sandbox] = {}
+    holder: dict[str, Sandbox] = {}  # the sandbox needs the bound port, so it is built after binding
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from simulator.server import serve_connection
         await serve_connection(holder["app"], reader, writer)
 
     server = await asyncio.start_server(handle, args.host, args.port, backlog=2048)
@@ -113,5 +112,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-__all__ = ["build_sandbox", "main", "start_server"]

@@ -12,6 +12,7 @@ import numpy as np
 
 from province.registry import Province, Unit
 from simulator.generate import (
+    CENTRAL_SENDERS,
     DOC_CHANNELS,
     DOC_DIRECTIONS,
     DOC_TYPE_ABBR,
@@ -172,7 +173,7 @@ class Feeds:
 
     def _other(self, unit: Unit, pick: int) -> str:
         if pick % 5 == 0 or len(self.codes) < 2:
-            return ("000.00.00.G22", "000.00.00.G09", "000.00.00.G12", "000.00.00.G13")[pick // 5 % 4]
+            return CENTRAL_SENDERS[pick // 5 % len(CENTRAL_SENDERS)]
         code = self.codes[pick % len(self.codes)]
         return code if code != unit.code else self.codes[(pick + 1) % len(self.codes)]
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from province.registry import Unit
-from simulator.timegrid import EPOCH_ORDINAL, NEVER, NULL, WORK_MINUTES, TimeGrid, day_seconds
+from simulator.timegrid import EPOCH_ORDINAL, NEVER, NULL, WORK_MINUTES, TimeGrid
 
 Chunk = dict[str, np.ndarray]
 FEED_IDS = {"documents": 1, "dossiers": 2, "feedback": 3, "procedures": 4, "mailboxes": 5, "activity": 6,
@@ -396,6 +396,3 @@ class ChunkStore:
             self._chunks.popitem(last=False)
         return chunk
 
-
-def month_start_seconds(month: int) -> int:
-    return day_seconds(month_first(month))

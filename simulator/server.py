@@ -365,6 +365,3 @@ async def serve_connection(app: Sandbox, reader: asyncio.StreamReader, writer: a
     finally:
         writer.close()
 
-
-async def start_server(app: Sandbox, host: str, port: int) -> asyncio.Server:
-    return await asyncio.start_server(lambda r, w: serve_connection(app, r, w), host, port, backlog=1024)
