@@ -38,3 +38,13 @@ def test_generated_timestamps_fall_on_working_days_and_hours(sandbox: SandboxHan
         minutes = moment.hour * 60 + moment.minute
         assert 7 * 60 + 30 <= minutes <= 17 * 60, stamp
         assert not 11 * 60 + 30 < minutes < 13 * 60, stamp
+
+
+def test_the_clock_runs_at_the_configured_speed(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    handle = sandbox_factory(preset="small", end_date="2025-09-30", history_months=1, speed=3600.0)
+    first = datetime.fromisoformat(handle.health()["sim_now"])
+    time.sleep(1.0)
+    second = datetime.fromisoformat(handle.health()["sim_now"])
+    assert (second - first).total_seconds() >= 3600
