@@ -108,31 +108,21 @@ def install_helpers(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | Non
 
 
 # ---------------------------------------------------------------------------------------------- record views
-# Each raw table is read once into a temp table of local days and working-day indexes; the count queries
-# below then work on these narrow tables.
+# Views of local days over the raw tables; each count query reads only the columns it needs.
 
 PREPARE_DOCS = """
-CREATE OR REPLACE TEMP TABLE itmon_docs AS
-WITH d AS (
-    SELECT unit_code, direction, coalesce(do_khan, 0) AS do_khan, kenh, ky_so, kem_ban_giay, xu_ly_tren_mang,
-           han_xu_ly, ngay_van_ban,
-           itmon_vn_day(ngay_ky) AS ky_day, itmon_vn_day(ngay_phat_hanh) AS ph_day,
-           itmon_vn_day(ngay_den) AS den_day, itmon_vn_day(ngay_dang_ky) AS dk_day,
-           itmon_vn_day(ngay_chuyen_xu_ly) AS cx_day, itmon_vn_day(ngay_hoan_thanh) AS ht_day
-    FROM documents
-    WHERE coalesce(do_mat, 0) = 0 AND trang_thai IS DISTINCT FROM 'da_huy'
-)
-SELECT d.*, wk.wd_idx AS ky_idx, wp.wd_idx AS ph_idx, wd.wd_idx AS den_idx, wr.wd_idx AS dk_idx, wh.next_wd AS due_eff
-FROM d
-LEFT JOIN itmon_workdays wk ON wk.d = d.ky_day
-LEFT JOIN itmon_workdays wp ON wp.d = d.ph_day
-LEFT JOIN itmon_workdays wd ON wd.d = d.den_day
-LEFT JOIN itmon_workdays wr ON wr.d = d.dk_day
-LEFT JOIN itmon_workdays wh ON wh.d = d.han_xu_ly
+CREATE OR REPLACE TEMP VIEW itmon_docs AS
+SELECT unit_code, direction, coalesce(do_khan, 0) AS do_khan, kenh, ky_so, kem_ban_giay, xu_ly_tren_mang,
+       han_xu_ly, ngay_van_ban,
+       itmon_vn_day(ngay_ky) AS ky_day, itmon_vn_day(ngay_phat_hanh) AS ph_day,
+       itmon_vn_day(ngay_den) AS den_day, itmon_vn_day(ngay_dang_ky) AS dk_day,
+       itmon_vn_day(ngay_chuyen_xu_ly) AS cx_day, itmon_vn_day(ngay_hoan_thanh) AS ht_day
+FROM documents
+WHERE coalesce(do_mat, 0) = 0 AND trang_thai IS DISTINCT FROM 'da_huy'
 """
 
 PREPARE_DOSSIERS = """
-CREATE OR REPLACE TEMP TABLE itmon_dos AS
+CREATE OR REPLACE TEMP VIEW itmon_dos AS
 SELECT x.unit_code, x.ma_tthc, x.kenh, x.da_dong_bo_dvcqg, x.co_nghia_vu_tai_chinh, x.thanh_toan_truc_tuyen,
        x.ket_qua_dien_tu, x.so_hoa_ho_so, x.danh_gia_hai_long, x.co_phieu_xin_loi,
        itmon_vn_day(x.ngay_tiep_nhan) AS rec_day,
@@ -144,7 +134,7 @@ FROM dossiers x
 """
 
 PREPARE_FEEDBACK = """
-CREATE OR REPLACE TEMP TABLE itmon_fb AS
+CREATE OR REPLACE TEMP VIEW itmon_fb AS
 SELECT f.unit_code, itmon_vn_day(f.ngay_tiep_nhan) AS rec_day,
        CASE WHEN f.trang_thai IN ('da_xu_ly', 'tu_choi') THEN itmon_vn_day(coalesce(f.ngay_xu_ly, f.updated_at)) END
            AS done_day,
@@ -166,8 +156,12 @@ SELECT unit_code, date_trunc('month', coalesce(ky_day, ph_day, ngay_van_ban)) AS
        count(*) FILTER (WHERE ky_so AND ph_day IS NOT NULL
                         AND CASE WHEN do_khan >= 1 THEN ph_day <= ky_day ELSE ph_idx - ky_idx <= 1 END)
            AS eo_out_issued_on_time
-FROM itmon_docs
-WHERE direction = 'out' AND coalesce(ky_day, ph_day, ngay_van_ban) IS NOT NULL
+FROM (SELECT d.*, wk.wd_idx AS ky_idx, wp.wd_idx AS ph_idx
+      FROM itmon_docs d
+      LEFT JOIN itmon_workdays wk ON wk.d = d.ky_day
+      LEFT JOIN itmon_workdays wp ON wp.d = d.ph_day
+      WHERE d.direction = 'out')
+WHERE coalesce(ky_day, ph_day, ngay_van_ban) IS NOT NULL
 GROUP BY ALL
 """
 
@@ -181,8 +175,11 @@ SELECT unit_code, date_trunc('month', den_day) AS month,
        count(*) FILTER (WHERE do_khan >= 1 AND dk_day = den_day AND cx_day = den_day) AS eo_urgent_same_day,
        count(xu_ly_tren_mang) AS eo_workfiles,
        count(*) FILTER (WHERE xu_ly_tren_mang) AS eo_workfiles_electronic
-FROM itmon_docs
-WHERE direction = 'in' AND den_day IS NOT NULL
+FROM (SELECT d.*, wd.wd_idx AS den_idx, wr.wd_idx AS dk_idx
+      FROM itmon_docs d
+      LEFT JOIN itmon_workdays wd ON wd.d = d.den_day
+      LEFT JOIN itmon_workdays wr ON wr.d = d.dk_day
+      WHERE d.direction = 'in' AND d.den_day IS NOT NULL)
 GROUP BY ALL
 """
 
@@ -190,8 +187,9 @@ DEADLINE_DONE_MONTHLY = """
 SELECT unit_code, date_trunc('month', ht_day) AS month,
        count(*) FILTER (WHERE ht_day <= due_eff) AS eo_dl_done_on_time,
        count(*) FILTER (WHERE ht_day > due_eff) AS eo_dl_done_late
-FROM itmon_docs
-WHERE direction = 'in' AND ht_day IS NOT NULL AND due_eff IS NOT NULL
+FROM (SELECT d.unit_code, d.ht_day, w.next_wd AS due_eff
+      FROM itmon_docs d JOIN itmon_workdays w ON w.d = d.han_xu_ly
+      WHERE d.direction = 'in' AND d.ht_day IS NOT NULL)
 GROUP BY ALL
 """
 
@@ -264,28 +262,60 @@ DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM itmon_monthly WHER
 # States are computed once per distinct evaluation day (p_eval: the period's last day, or today while the period
 # runs) and then given to every period evaluated that day.
 
+# A record open on day e satisfies start ≤ e < end; it is expanded to the months it is open in and joined with
+# the evaluation days of those months (an equi-join instead of a range join over every period).
+CREATE_EVAL_MONTHS = """
+CREATE OR REPLACE TEMP TABLE itmon_eval_months AS
+SELECT e, CAST(date_trunc('month', e) AS DATE) AS month FROM itmon_evals
+"""
+
 DEADLINE_OPEN_AT_END = """
-WITH s AS (
-    SELECT d.unit_code, e.e,
-           count(*) FILTER (WHERE d.due_eff >= e.e) AS eo_dl_open_in_time,
-           count(*) FILTER (WHERE d.due_eff < e.e) AS eo_dl_open_overdue
-    FROM itmon_docs d
-    JOIN itmon_evals e ON d.den_day <= e.e AND coalesce(d.ht_day, DATE '9999-12-31') > e.e
-    WHERE d.direction = 'in' AND d.due_eff IS NOT NULL
+WITH open_docs AS (
+    SELECT d.unit_code, d.den_day AS start_day, coalesce(d.ht_day, DATE '9999-12-31') AS end_day, w.next_wd AS due_eff
+    FROM itmon_docs d JOIN itmon_workdays w ON w.d = d.han_xu_ly
+    WHERE d.direction = 'in' AND d.den_day IS NOT NULL
+      AND coalesce(d.ht_day, DATE '9999-12-31') > (SELECT min(e) FROM itmon_evals)
+),
+spans AS (
+    SELECT *, CAST(unnest(generate_series(date_trunc('month', start_day),
+                                          date_trunc('month', least(end_day, (SELECT max(e) FROM itmon_evals))),
+                                          INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM open_docs
+),
+s AS (
+    SELECT sp.unit_code, em.e,
+           count(*) FILTER (WHERE sp.due_eff >= em.e) AS eo_dl_open_in_time,
+           count(*) FILTER (WHERE sp.due_eff < em.e) AS eo_dl_open_overdue
+    FROM spans sp JOIN itmon_eval_months em ON em.month = sp.month
+    WHERE sp.start_day <= em.e AND sp.end_day > em.e
     GROUP BY ALL
 )
 SELECT s.* EXCLUDE (e), p.period FROM s JOIN itmon_periods p ON p.p_eval = s.e
 """
 
 DOSSIER_PENDING_AT_END = """
-WITH s AS (
-    SELECT d.unit_code, e.e,
-           count(*) FILTER (WHERE d.supplements_ok AND d.due_day >= e.e) AS os_pending_in_time,
-           count(*) FILTER (WHERE NOT coalesce(d.supplements_ok AND d.due_day >= e.e, FALSE)) AS os_pending_overdue,
-           count(*) FILTER (WHERE NOT coalesce(d.supplements_ok AND d.due_day >= e.e, FALSE) AND d.co_phieu_xin_loi)
+WITH open_dossiers AS (
+    SELECT unit_code, rec_day AS start_day, coalesce(res_day, DATE '9999-12-31') AS end_day, due_day,
+           supplements_ok, co_phieu_xin_loi
+    FROM itmon_dos
+    WHERE rec_day IS NOT NULL AND coalesce(res_day, DATE '9999-12-31') > (SELECT min(e) FROM itmon_evals)
+      AND (res_day IS NULL OR date_trunc('month', res_day) > date_trunc('month', rec_day)
+           OR res_day > (SELECT max(e) FROM itmon_evals WHERE e < last_day(e)))
+),
+spans AS (
+    SELECT *, CAST(unnest(generate_series(date_trunc('month', start_day),
+                                          date_trunc('month', least(end_day, (SELECT max(e) FROM itmon_evals))),
+                                          INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM open_dossiers
+),
+s AS (
+    SELECT sp.unit_code, em.e,
+           count(*) FILTER (WHERE sp.supplements_ok AND sp.due_day >= em.e) AS os_pending_in_time,
+           count(*) FILTER (WHERE NOT coalesce(sp.supplements_ok AND sp.due_day >= em.e, FALSE)) AS os_pending_overdue,
+           count(*) FILTER (WHERE NOT coalesce(sp.supplements_ok AND sp.due_day >= em.e, FALSE) AND sp.co_phieu_xin_loi)
                AS os_pending_overdue_apology
-    FROM itmon_dos d
-    JOIN itmon_evals e ON d.rec_day <= e.e AND coalesce(d.res_day, DATE '9999-12-31') > e.e
+    FROM spans sp JOIN itmon_eval_months em ON em.month = sp.month
+    WHERE sp.start_day <= em.e AND sp.end_day > em.e
     GROUP BY ALL
 )
 SELECT s.* EXCLUDE (e), p.period FROM s JOIN itmon_periods p ON p.p_eval = s.e
@@ -493,6 +523,7 @@ def raw_counts(
     chosen = sorted(set(periods), key=str) if periods is not None else periods_for_months(months)
     _set_periods(con, chosen, today or (datetime.now(UTC) + timedelta(hours=7)).date())
     con.execute(CREATE_EVALS)
+    con.execute(CREATE_EVAL_MONTHS)
     con.execute(CREATE_RECORD_COUNTS)
     for query in STATE_QUERIES:
         con.execute(INSERT_STATE.format(query=query))

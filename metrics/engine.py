@@ -155,7 +155,8 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
         missing = np.isnan(num) | np.isnan(den)
         empty = ~missing & (den == 0)
         value = scoring.ratio(num, den)
-        target = np.array([metric.target_for(lvl) or np.nan for lvl in levels], dtype=np.float64)
+        by_level = {lvl: metric.target_for(lvl) or np.nan for lvl in metric.levels}
+        target = pd.Series(levels).map(by_level).to_numpy(dtype=np.float64)
         params: dict[str, object] = {"target": target, "bands": metric.bands}
         if metric.function == "linear_target":
             points = scoring.linear_target(value, metric.max_points, target)
