@@ -108,41 +108,52 @@ def run_daemon_process(registry: Path, data_dir: Path, interval: float, port: in
 # ------------------------------------------------------------------------------------------------ workers
 
 class UserSession:
-    """One dashboard user: signed in for real (the server-side account), on their own AppTest session."""
+    """One dashboard user: signed in for real (the server-side account), opening pages of their role.
+
+    Each page is opened as a fresh page load (a new AppTest run with the signed-in session state), as a user
+    following a link does; carrying one AppTest tree across pages makes AppTest itself fail to serialise
+    selectboxes of the previous page in English.
+    """
 
     def __init__(self, username: str, data_dir: Path, seed: int) -> None:
-        from streamlit.testing.v1 import AppTest
-
         from ui.data import workflow_store_path
-        from ui.i18n import LANGUAGE_KEY
         from ui.navigation import page_keys
-        from ui.session import IDENTITY_KEY
         from workflows import open_store
         from workflows.accounts import authenticate
 
         self.username = username
         self.rng = random.Random(seed)
-        identity = authenticate(open_store(workflow_store_path(data_dir)), username, PASSWORD)
-        self.app = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-        self.app.session_state[IDENTITY_KEY] = identity
-        self.app.session_state[LANGUAGE_KEY] = self.rng.choice(("vi", "en"))
-        self.pages = page_keys(identity.role)
-        self.app.run()  # sign-in landing page: warms this session's imports and caches, not measured
+        self.identity = authenticate(open_store(workflow_store_path(data_dir)), username, PASSWORD)
+        self.language = self.rng.choice(("vi", "en"))
+        self.pages = page_keys(self.identity.role)
+        self._open(None)  # the landing page: warms this process's imports and caches, not measured
+
+    def _open(self, page: str | None) -> object:
+        from streamlit.testing.v1 import AppTest
+
+        from ui.i18n import LANGUAGE_KEY
+        from ui.navigation import PAGES
+        from ui.session import IDENTITY_KEY
+
+        app = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+        app.session_state[IDENTITY_KEY] = self.identity
+        app.session_state[LANGUAGE_KEY] = self.language
+        if page is not None:
+            app.switch_page(PAGES[page].path)
+        return app.run()
 
     def click(self, tally: Tally) -> None:
         """Open one of the role's pages at random; an exception on the page is an error."""
-        from ui.navigation import PAGES
-
         page = self.rng.choice(self.pages)
         began = time.perf_counter()
         try:
-            self.app.switch_page(PAGES[page].path).run()
+            app = self._open(page)
         except Exception as exc:  # noqa: BLE001 — any failure of a page run is an error the soak reports
             tally.error(f"{self.username} {page}: {type(exc).__name__}: {exc}")
             return
         tally.page_seconds.append(time.perf_counter() - began)
-        if self.app.exception:
-            tally.error(f"{self.username} {page}: {self.app.exception[0].message}")
+        if app.exception:  # type: ignore[attr-defined]
+            tally.error(f"{self.username} {page}: {app.exception[0].message}")  # type: ignore[attr-defined]
 
 
 def run_users_process(data_dir: Path, seconds: float, accounts: list[str], first: int, count: int, out: Path) -> int:
@@ -378,6 +389,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="itmon-soak-") as tmp:
         workdir = Path(tmp)
         sandbox, data_dir, accounts = prepare(workdir)
+        children: list[subprocess.Popen[bytes]] = []
         try:
             baseline = Tally()
             collect_users(start_users(args.users, args.user_processes, accounts, data_dir, baseline_seconds, workdir),
@@ -391,10 +403,12 @@ def main() -> None:
             daemon = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--daemon-process", str(sandbox.registry_path),
                  str(data_dir), str(args.interval), str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+            children.append(daemon)
             tally = Tally()
             time.sleep(min(args.interval, 20.0))
             rss_start = rss_mb(daemon.pid)
             user_processes = start_users(args.users, args.user_processes, accounts, data_dir, seconds, workdir)
+            children += [process for process, _ in user_processes]
             run_workers([
                 (snapshot_watch, (data_dir, tally)),
                 (scrape_loop, (port, tally)),
@@ -421,6 +435,9 @@ def main() -> None:
                            timeout=900)
             check_nothing_lost(sandbox, data_dir, tally)
         finally:
+            for child in children:
+                if child.poll() is None:
+                    child.kill()
             sandbox.stop()
 
     errors, lost = len(tally.errors), len(tally.lost)
