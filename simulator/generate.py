@@ -140,13 +140,18 @@ def _traits(seed: int, unit: str) -> tuple[float, float]:
 
 def _ints(rng: np.random.Generator, low: int | np.ndarray, high: int | np.ndarray, n: int) -> np.ndarray:
     """n integers in [low, high) (element-wise when arrays); rng.integers costs ten times more for small n."""
-    return low + (rng.random(n) * (np.asarray(high) - low)).astype(np.int64)
+    return low + (rng.random(n) * (high - low)).astype(np.int64)
+
+
+@lru_cache(maxsize=1024)
+def _cumulative(probabilities: tuple[float, ...]) -> np.ndarray:
+    cumulative = np.cumsum(probabilities)
+    return cumulative / cumulative[-1]
 
 
 def _pick(rng: np.random.Generator, probabilities: tuple[float, ...], n: int) -> np.ndarray:
     """n draws of an index with the given probabilities (what rng.choice(p=...) does, without its overhead)."""
-    cumulative = np.cumsum(probabilities)
-    return np.minimum(np.searchsorted(cumulative / cumulative[-1], rng.random(n), side="right"),
+    return np.minimum(np.searchsorted(_cumulative(probabilities), rng.random(n), side="right"),
                       len(probabilities) - 1)
 
 
