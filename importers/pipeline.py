@@ -23,6 +23,7 @@ from importers.postfix import load_mailbox_map, read_logs
 from importers.rows import SourceRow
 from importers.spreadsheet import read_export
 from metrics.db import INBOX_DIR, INBOX_DONE_DIR, SNAPSHOT_NAME, open_snapshot, write_inbox_file
+from metrics.schema import RAW_TABLE_KEYS
 
 SELECT_INGESTED_LIKE = "SELECT count(*) FROM ingested_files WHERE contains(file_name, ?)"
 
@@ -92,7 +93,10 @@ def _already_imported(data_dir: Path, marker: str) -> bool:
     snapshot = data_dir / SNAPSHOT_NAME
     if not snapshot.is_file():
         return False
-    con = open_snapshot(snapshot)
+    try:
+        con = open_snapshot(snapshot)
+    except duckdb.Error:
+        return False  # a damaged snapshot is republished by the daemon; inbox/done/ above still answers
     try:
         (count,) = con.execute(SELECT_INGESTED_LIKE, [marker]).fetchone()  # type: ignore[misc]
     except duckdb.Error:
@@ -102,9 +106,10 @@ def _already_imported(data_dir: Path, marker: str) -> bool:
     return bool(count)
 
 
-def _refuse_quarantined(paths: list[Path], table: str, rows: list[SourceRow], quarantined: list[dict]) -> None:
-    from metrics.schema import RAW_TABLE_KEYS
-
+def _refuse_quarantined(
+    paths: list[Path], table: str, rows: list[SourceRow], quarantined: list[dict[str, str | None]]
+) -> None:
+    """Refuse the import naming each refused row's place in its file and the rule it broke."""
     keys = RAW_TABLE_KEYS[table]
     where = {"|".join(str(_key_text(r.record[k])) for k in keys): r.where for r in rows}
     problems = [f"{where.get(q['natural_key'] or '', q['natural_key'])}: {q['reason']}" for q in quarantined]
