@@ -93,7 +93,7 @@ class Unit:
     valid_from: date
     valid_to: date | None
     predecessors: tuple[str, ...]
-    endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    endpoints: dict[str, Endpoint] = field(default_factory=dict, hash=False)
 
     def is_valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
