@@ -217,3 +217,12 @@ def test_cli_reports_a_bad_counts_file_with_file_line_and_column(tmp_path: Path,
     bad.write_text("unit_code,period,name,value\nH44,2026,os_fee,abc\n", encoding="utf-8")
     assert main(["score", "--rubric", "qd766", "--counts", str(bad)]) == 2
     assert "line 2: column value: 'abc' is not a number" in capsys.readouterr().err
+
+
+def test_cli_csv_output_is_safe_against_formula_injection(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    counts = tmp_path / "inject.csv"
+    counts.write_text("unit_code,unit_name,level,period,name,value\n"
+                      "H44.23,=HYPERLINK(\"http://x\"),department,2026,os_total_received,0\n", encoding="utf-8")
+    assert main(["score", "--rubric", "qd766", "--counts", str(counts), "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "'=HYPERLINK" in out and ",=HYPERLINK" not in out
