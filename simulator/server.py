@@ -188,7 +188,10 @@ class Sandbox:
                 raise FeedError(404, "no_data", f"month {query['month']} has not started yet")
             item = self.feeds.stats(unit, now, month)
             if fault and fault.kind == "broken_identities":
-                item[IDENTITY_COLUMNS[int(fault.param("column"))]] += int(fault.param("delta"))  # type: ignore[operator]
+                column = IDENTITY_COLUMNS[int(fault.param("column"))]
+                value = item[column]
+                if isinstance(value, int):
+                    item[column] = value + int(fault.param("delta"))
             return self._envelope([item], None, now + skew)
         feeds = [*INCREMENTAL_FEEDS.get(system, ()), *(("activity",) if system == "mail" else ()),
                  *(("stats",) if system == "onestop" else ())]

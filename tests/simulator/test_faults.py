@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -166,7 +168,7 @@ def test_faults_are_per_unit_and_system(sandbox: SandboxHandle) -> None:
     assert sandbox.get(UNIT, *FEED).status_code == 200
 
 
-def test_fault_file_is_loaded_at_start(sandbox_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_fault_file_is_loaded_at_start(sandbox_factory: Callable[..., SandboxHandle], tmp_path: Path) -> None:
     faults = tmp_path / "faults.json"
     faults.write_text(json.dumps([{"unit": "*", "system": "mail", "fault": "http_5xx", "params": {"status": 500}}]))
     handle = sandbox_factory(preset="small", end_date="2025-09-30", history_months=2, faults_file=faults)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 from metrics.calendar import load_calendar
@@ -40,9 +42,7 @@ def test_generated_timestamps_fall_on_working_days_and_hours(sandbox: SandboxHan
         assert not 11 * 60 + 30 < minutes < 13 * 60, stamp
 
 
-def test_the_clock_runs_at_the_configured_speed(sandbox_factory) -> None:  # type: ignore[no-untyped-def]
-    import time
-
+def test_the_clock_runs_at_the_configured_speed(sandbox_factory: Callable[..., SandboxHandle]) -> None:
     handle = sandbox_factory(preset="small", end_date="2025-09-30", history_months=1, speed=3600.0)
     first = datetime.fromisoformat(handle.health()["sim_now"])
     time.sleep(1.0)
