@@ -3,17 +3,27 @@
 from functools import partial
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from exports import pdf, tables, xlsx
+from exports import tables
 from metrics import api
-from ui import data, labels, session, widgets
+from ui import data, session, views, widgets
 from ui import formatting as fmt
 from ui.i18n import lang, t
 
-CLASS_COLOURS = {"Xuất sắc": "#1a7f37", "Tốt": "#4c9a2a", "Khá": "#d4a017", "Trung bình": "#e07b00", "Yếu": "#c62828"}
-CHART_ROWS = 30
+
+# The writers are imported when a download is clicked: openpyxl and fpdf stay off the page's first run.
+def _ranking_xlsx(frame: pd.DataFrame, language: str, title: str, subtitle: str, sheet: str) -> bytes:
+    from exports import xlsx
+
+    return xlsx.workbook_bytes(tables.ranking_table(frame, language, title, subtitle), sheet)
+
+
+def _ranking_pdf(frame: pd.DataFrame, language: str, title: str, subtitle: str) -> bytes:
+    from exports import pdf
+
+    return pdf.pdf_bytes(tables.ranking_table(frame, language, title, subtitle), language)
+
 
 st.title(t("page.rankings"))
 widgets.require_snapshot()
@@ -31,27 +41,18 @@ period = widgets.period_picker(available, "rankings")
 if period is None:
     st.stop()
 
-frame: pd.DataFrame = (data.call_published("published_ranking", rubric_id, level, period) if unit_user
-                       else data.call("ranking", rubric_id, level, period))
+frame = views.ranking_view(rubric_id, level, period, lang(), unit_user)
 if frame.empty:
     st.info(t("rankings.empty"))
     st.stop()
 
-frame = frame.assign(
-    movement=frame["places_gained"].map(labels.movement),
-    note=[labels.provisional_note(row, lang()) for row in frame.to_dict("records")],
-    class_text=[labels.class_label(row.get("class_label"), lang(), row.get("class_label_en"))
-                for row in frame.to_dict("records")],
-)
-
-total, provisional = len(frame), int(frame["provisional"].sum())
 first, second, third = st.columns(3)
-first.metric(t("rankings.units"), fmt.number(total, lang(), 0), border=True)
-second.metric(t("rankings.provisional"), fmt.number(provisional, lang(), 0), border=True)
+first.metric(t("rankings.units"), fmt.number(len(frame), lang(), 0), border=True)
+second.metric(t("rankings.provisional"), fmt.number(int(frame["provisional"].sum()), lang(), 0), border=True)
 third.metric(t("rankings.median_index"), fmt.fixed(frame["index_pct"].median(), lang()), border=True)
 
 query = st.text_input(t("rankings.search"), key="rankings_search", placeholder=t("rankings.search_hint"))
-shown = api.search_names(frame, query) if query else frame
+shown = views.search(frame, query) if query else frame
 if query:
     st.caption(t("rankings.search_found", count=len(shown)))
 
@@ -80,16 +81,10 @@ if not unit_user:
         st.session_state[session.SELECTED_UNIT_KEY] = picked
         st.switch_page("app_pages/unit_card.py")
 
-chart_rows = shown.dropna(subset=["index_pct"]).head(CHART_ROWS)
-if not chart_rows.empty:
-    figure = px.bar(
-        chart_rows.iloc[::-1], x="index_pct", y="name", orientation="h", color="class_label",
-        color_discrete_map=CLASS_COLOURS, labels={"index_pct": t("col.index"), "name": "", "class_label": t("col.class")},
-        title=t("rankings.chart_title", count=len(chart_rows)),
-    )
-    figure.update_layout(height=max(320, 22 * len(chart_rows)), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         separators=",." if lang() == "vi" else ".,")
-    st.plotly_chart(figure, key="rankings_chart")
+chart_rows = min(views.CHART_ROWS, int(shown["index_pct"].notna().sum()))
+if chart_rows:
+    st.plotly_chart(views.ranking_chart(shown, t("rankings.chart_title", count=chart_rows), t("col.index"), lang()),
+                    key="rankings_chart")
 
 risers, fallers = api.movers(frame)
 left, right = st.columns(2)
@@ -102,15 +97,14 @@ with right:
 
 title = t("export.ranking_title", level=t(f"level.{level}"), period=fmt.period_label(period, lang()))
 subtitle = t("export.ranking_subtitle", rubric=rubric_id, date=fmt.today_label(lang()))
-export_table = tables.ranking_table(frame, lang(), title, subtitle)
 file_stem = f"xep-hang-{level}-{period}"
 left, right = st.columns(2)
 left.download_button(
-    t("export.xlsx"), partial(xlsx.workbook_bytes, export_table, t("export.ranking_sheet")),
+    t("export.xlsx"), partial(_ranking_xlsx, frame, lang(), title, subtitle, t("export.ranking_sheet")),
     file_name=f"{file_stem}.xlsx", on_click="ignore", icon=":material/table_view:", key="rankings_xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 right.download_button(
-    t("export.pdf"), partial(pdf.pdf_bytes, export_table, lang()), file_name=f"{file_stem}.pdf",
+    t("export.pdf"), partial(_ranking_pdf, frame, lang(), title, subtitle), file_name=f"{file_stem}.pdf",
     mime="application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", key="rankings_pdf",
 )

@@ -117,6 +117,13 @@ def _cached_published(function: str, path: str, version: int, store: str, store_
     return PUBLISHED[function](_database(path, version), Path(store), *args)
 
 
+def versions() -> tuple[int, ...]:
+    """The snapshot's and the workflow store's versions, for caches built on both."""
+    store = workflow_store_path()
+    return (snapshot_version() or 0, snapshot_version(store) or 0,
+            snapshot_version(store.with_name(store.name + "-wal")) or 0)
+
+
 def has_snapshot() -> bool:
     return snapshot_version() is not None
 

@@ -1,0 +1,70 @@
+"""Page-ready frames and figures, computed once per snapshot version and cached (role-neutral).
+
+Pages rerun on every click; these keep the per-run work to filtering and rendering.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from metrics import api
+from ui import data, labels
+
+CLASS_COLOURS = {"Xuất sắc": "#1a7f37", "Tốt": "#4c9a2a", "Khá": "#d4a017", "Trung bình": "#e07b00", "Yếu": "#c62828"}
+UNCLASSIFIED_COLOUR = "#9e9e9e"
+CHART_ROWS = 30
+
+
+def ranking_view(rubric_id: str, level: str, period: str, lang: str, published: bool) -> pd.DataFrame:
+    """The ranking with display columns (movement, note, class text, accent-free name for search).
+
+    ``published`` reads the frozen published ranking (what unit users may see) instead of the live scores.
+    """
+    key = data.versions() if published else (data.snapshot_version() or 0,)
+    return _ranking_view(key, rubric_id, level, period, lang, published)
+
+
+@st.cache_data(ttl="10m", max_entries=64, show_spinner=False)
+def _ranking_view(versions: tuple[int, ...], rubric_id: str, level: str, period: str, lang: str,
+                  published: bool) -> pd.DataFrame:
+    frame: pd.DataFrame = (data.call_published("published_ranking", rubric_id, level, period) if published
+                           else data.call("ranking", rubric_id, level, period))
+    if frame.empty:
+        return frame
+    english = frame["class_label_en"] if "class_label_en" in frame else pd.Series(None, index=frame.index)
+    provisional = frame["provisional"].astype(bool)
+    notes = pd.Series("", index=frame.index, dtype=object)
+    notes[provisional] = [labels.provisional_note(row, lang) for row in frame[provisional].to_dict("records")]
+    classes = {label: labels.class_label(label, lang, en)
+               for label, en in zip(frame["class_label"], english, strict=True)}
+    return frame.assign(
+        movement=frame["places_gained"].map(labels.movement),
+        note=notes,
+        class_text=frame["class_label"].map(classes),
+        folded_name=frame["name"].map(api.fold_accents),
+    )
+
+
+def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows whose name contains ``query``, ignoring case and accents (uses the precomputed folded name)."""
+    needle = api.fold_accents(query)
+    if not needle:
+        return frame
+    return frame[frame["folded_name"].str.contains(needle, regex=False)]
+
+
+def ranking_chart(frame: pd.DataFrame, title: str, axis_title: str, lang: str) -> go.Figure:
+    """Horizontal bars of the first ``CHART_ROWS`` rows' index, coloured by class, best at the top."""
+    rows = frame.dropna(subset=["index_pct"]).head(CHART_ROWS).iloc[::-1]
+    figure = go.Figure(go.Bar(
+        x=rows["index_pct"], y=rows["name"], orientation="h", text=rows["class_text"],
+        marker_color=[CLASS_COLOURS.get(label, UNCLASSIFIED_COLOUR) for label in rows["class_label"]],
+        hovertemplate="%{y}: %{x:.2f} (%{text})<extra></extra>", textposition="none",
+    ))
+    figure.update_layout(
+        title=title, height=max(320, 22 * len(rows)), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis={"title": axis_title, "range": [0, 100]}, separators=",." if lang == "vi" else ".,",
+    )
+    return figure
