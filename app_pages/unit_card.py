@@ -8,7 +8,7 @@ import streamlit as st
 
 from exports import pdf, tables, xlsx
 from metrics import api
-from ui import data, labels, rubric_text, session, widgets
+from ui import data, labels, rubric_text, session, views, widgets
 from ui import formatting as fmt
 from ui.i18n import lang, t
 
@@ -130,7 +130,7 @@ if with_records:
         st.success(t("card.records_none"))
     else:
         st.caption(t("card.records_count", count=len(records)))
-        st.dataframe(records, hide_index=True, key="card_records")
+        st.dataframe(views.records_view(records, lang()), hide_index=True, key="card_records")
 
 st.subheader(t("card.rank_history"))
 ranks: pd.DataFrame = data.call("rank_history", rubric_id, unit_code)

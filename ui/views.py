@@ -5,12 +5,16 @@ Pages rerun on every click; these keep the per-run work to filtering and renderi
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import api
 from ui import data, labels
+from ui import formatting as fmt
+from ui.i18n import text
 
 CLASS_COLOURS = {"Xuất sắc": "#1a7f37", "Tốt": "#4c9a2a", "Khá": "#d4a017", "Trung bình": "#e07b00", "Yếu": "#c62828"}
 UNCLASSIFIED_COLOUR = "#9e9e9e"
@@ -68,3 +72,21 @@ def ranking_chart(frame: pd.DataFrame, title: str, axis_title: str, lang: str) -
         xaxis={"title": axis_title, "range": [0, 100]}, separators=",." if lang == "vi" else ".,",
     )
     return figure
+
+
+def records_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Raw records for reading: headers in ``lang``, timestamps in Vietnam time, dates dd/mm/yyyy, yes/no."""
+    shown = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        # DuckDB hands DATE columns over as naive datetimes and TIMESTAMPTZ columns as zone-aware ones.
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            rendered = values.map(lambda v: fmt.moment(v, lang))
+        elif pd.api.types.is_datetime64_any_dtype(values) or values.map(lambda v: isinstance(v, date)).any():
+            rendered = values.map(lambda v: fmt.day(v, lang))
+        elif pd.api.types.is_bool_dtype(values):
+            rendered = values.map({True: text("rec.yes", lang), False: text("rec.no", lang)})
+        else:
+            rendered = values
+        shown[text(f"rec.{column}", lang)] = rendered
+    return shown

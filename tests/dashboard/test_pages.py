@@ -107,8 +107,10 @@ def test_open_unit_card_from_rankings_and_see_the_records(signed_in: Callable[..
     assert not at.exception
     assert at.header[0].value == "Sở Y tế"
     at.selectbox(key="card_records_metric").set_value("EO-05").run()
-    records = _frame_with(at, "doc_id")
-    assert records["doc_id"].tolist() == ["D0", "D1", "D2"]
+    records = _frame_with(at, "Mã văn bản")
+    assert records["Mã văn bản"].tolist() == ["D0", "D1", "D2"]
+    assert records["Hạn xử lý"].tolist() == ["10/10/2026"] * 3
+    assert records["Ngày hoàn thành"].tolist() == ["15/10/2026 07:00", "—", "15/10/2026 07:00"]
 
 
 def test_unit_user_card_is_always_its_own_unit(signed_in: Callable[..., AppTest]) -> None:
