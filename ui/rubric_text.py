@@ -54,6 +54,8 @@ def metrics_table(rubric: Rubric, lang: str) -> pd.DataFrame:
 def _plain(value: Any) -> str:
     if not value:
         return ""
+    if isinstance(value, dict) and list(value) == ["*"]:
+        return f"{value['*']:g}"
     if isinstance(value, dict):
         return ", ".join(f"{key}: {number:g}" for key, number in value.items())
     return "; ".join(f"≥{threshold:g} → {share:g}" for threshold, share in value)
