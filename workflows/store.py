@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -201,6 +201,9 @@ class WorkflowStore:
 
     path: Path
     clock: Clock = utc_now
+    # Held open for the store's lifetime: when the last connection to a WAL database closes, SQLite
+    # checkpoints and deletes the WAL, which made every short-lived connection pay a checkpoint on close.
+    keeper: sqlite3.Connection | None = field(default=None, compare=False, repr=False)
 
     @property
     def evidence_dir(self) -> Path:
@@ -242,18 +245,18 @@ class WorkflowStore:
 
 def open_store(path: str | Path, *, clock: Clock = utc_now) -> WorkflowStore:
     """Open (creating and migrating if needed) the workflow store at ``path``."""
-    store = WorkflowStore(Path(path), clock=clock)
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.evidence_dir.mkdir(parents=True, exist_ok=True)
-    con = store.connect()
-    try:
-        mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":
-            raise RuntimeError(f"{store.path}: SQLite refused WAL mode (got {mode!r}); is it on a network share?")
-        con.execute(CREATE_MIGRATIONS_TABLE_SQL)
-        con.executescript(PUBLICATION_DDL)
-    finally:
-        con.close()
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    (target.parent / "evidence").mkdir(parents=True, exist_ok=True)
+    keeper = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    keeper.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+    mode = keeper.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        keeper.close()
+        raise RuntimeError(f"{target}: SQLite refused WAL mode (got {mode!r}); is it on a network share?")
+    keeper.execute(CREATE_MIGRATIONS_TABLE_SQL)
+    keeper.executescript(PUBLICATION_DDL)
+    store = WorkflowStore(target, clock=clock, keeper=keeper)
     with store.write() as con:
         applied = {row["name"] for row in con.execute(APPLIED_MIGRATIONS_SQL)}
         for name, sql in MIGRATIONS:
