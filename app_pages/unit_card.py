@@ -57,8 +57,9 @@ if note:
 columns = st.columns(4)
 columns[0].metric(t("col.index"), fmt.fixed(head["index_pct"], lang()), border=True)
 rank_text = "—" if pd.isna(head["rank"]) else f"{fmt.number(head['rank'], lang(), 0)}/{head['units_in_level']}"
-columns[1].metric(t("col.rank"), rank_text, delta=labels.movement(head["places_gained"]) or None,
-                  delta_color="off", border=True)
+moved = None if pd.isna(head["places_gained"]) or head["places_gained"] == 0 else int(head["places_gained"])
+columns[1].metric(t("col.rank"), rank_text, delta=moved, border=True,
+                  help=t("card.rank_delta_help") if moved else None)
 columns[2].metric(t("col.class"), labels.class_label(head["class_label"], lang(), head.get("class_label_en")), border=True)
 columns[3].metric(t("card.points_of_max"),
                   f"{fmt.fixed(head['points'], lang())}/{fmt.fixed(head['applicable_max'], lang(), 0)}", border=True)

@@ -119,4 +119,5 @@ def test_silent_unit_card_says_no_data_since(chromium: Browser, dashboard_url: s
     page = open_signed_in(chromium, dashboard_url, "giabinh")
     expect(page.get_by_role("heading", name="Xã Gia Bình")).to_be_visible()
     expect(page.get_by_text("Tạm tính — không có dữ liệu từ 05/10/2026 (Một cửa điện tử)")).to_be_visible()
+    wait_for_app_run(page)
     save_screenshot(page, "unit-card-provisional")
