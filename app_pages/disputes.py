@@ -64,8 +64,9 @@ def unit_view(user: Identity) -> None:
         st.caption(tr("wf.dispute_until", until=run.dispute_until.strftime("%d/%m/%Y %H:%M")))
         metrics = disputes.published_metrics(store(), user, run.publication_id)
         st.dataframe(pd.DataFrame([{
-            tr("wf.col.metric"): m.metric_id, "num": m.numerator, "den": m.denominator, tr("wf.col.published"): m.value,
-            "points": m.points, "max": m.max_points} for m in metrics]), hide_index=True)
+            tr("wf.col.metric"): m.metric_id, tr("wf.col.numerator"): m.numerator,
+            tr("wf.col.denominator"): m.denominator, tr("wf.col.published"): m.value, tr("wf.col.points"): m.points,
+            tr("wf.col.max"): m.max_points} for m in metrics]), hide_index=True)
         with st.form("wf_dp_form"):
             metric_id = st.selectbox(tr("wf.col.metric"), [m.metric_id for m in metrics], key="wf_dp_metric")
             explanation = st.text_area(tr("wf.explanation"), key="wf_dp_explanation")
