@@ -65,6 +65,7 @@ def server_times(data_dir: Path, runs: int) -> tuple[float, list[float], int]:
     view, the largest level, after one run has filled its cache.
     """
     os.environ[DATA_DIR_ENV] = str(data_dir)
+    os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"  # the bench reports errors with their stack
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
@@ -73,7 +74,8 @@ def server_times(data_dir: Path, runs: int) -> tuple[float, list[float], int]:
     at.run()
     cold = time.perf_counter() - started
     if at.exception:
-        raise RuntimeError(f"the rankings page failed: {at.exception}")
+        details = "\n".join(f"{error.message}\n" + "\n".join(error.stack_trace) for error in at.exception)
+        raise RuntimeError(f"the rankings page failed:\n{details}")
     at.segmented_control(key="rankings_level").set_value("commune").run()
     warm = []
     for _ in range(runs):
