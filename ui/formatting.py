@@ -77,3 +77,22 @@ def period_label(period: str, lang: str) -> str:
 
 def today_label(lang: str, today: date | datetime | None = None) -> str:
     return day(today or datetime.now(LOCAL_TIME), lang)
+
+
+def days(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`day` for a column (dd/mm/yyyy is the same in both languages); missing -> em dash."""
+    stamps = _local(values)
+    return stamps.dt.strftime("%d/%m/%Y").fillna("—")
+
+
+def moments(values: pd.Series) -> pd.Series:
+    """Vectorised :func:`moment` for a column."""
+    stamps = _local(values)
+    return stamps.dt.strftime("%d/%m/%Y %H:%M").fillna("—")
+
+
+def _local(values: pd.Series) -> pd.Series:
+    stamps = pd.to_datetime(values)
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert(LOCAL_TIME)
+    return stamps

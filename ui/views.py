@@ -90,3 +90,35 @@ def records_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
             rendered = values
         shown[text(f"rec.{column}", lang)] = rendered
     return shown
+
+
+def health_frames(lang: str) -> dict[str, pd.DataFrame]:
+    """Collection health, ready to show: 'grid' (row per unit and system, with display columns) and 'stale'."""
+    return _health_frames((data.snapshot_version() or 0,), lang, pd.Timestamp.now(tz="UTC").floor("min"))
+
+
+@st.cache_data(ttl="10m", max_entries=8, show_spinner=False)
+def _health_frames(versions: tuple[int, ...], lang: str, now: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    grid: pd.DataFrame = data.call("collector_grid")
+    if grid.empty:
+        return {"grid": grid, "stale": grid}
+    ok = grid["last_outcome"] == api.SUCCESS_OUTCOME
+    state = pd.Series("❌ " + text("health.failing", lang), index=grid.index).where(~ok, "✅ " + text("health.ok", lang))
+    systems = {name: text(f"system.{name}", lang) for name in api.SYSTEMS}
+    shown = grid.assign(
+        failing=~ok,
+        cell=state + " " + fmt.days(grid["last_success"]),
+        system_text=grid["system"].map(systems).fillna(grid["system"]),
+        last_success_text=fmt.moments(grid["last_success"]),
+        last_failure_text=fmt.moments(grid["last_failure"]),
+        latency_ms=grid["last_duration_s"] * 1000,
+    )
+    stale = api.stale_sources_from_grid(shown, now.to_pydatetime())
+    return {"grid": shown, "stale": stale}
+
+
+def health_wide(grid: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per unit, one column per system (state and last success date)."""
+    wide = grid.pivot_table(index=["name", "unit_code"], columns="system", values="cell", aggfunc="first")
+    wide = wide.reset_index()
+    return wide.rename(columns={system: text(f"system.{system}", lang) for system in api.SYSTEMS})
