@@ -74,6 +74,15 @@ class Dispute:
     new_publication_id: int | None
 
 
+def _dispute(row: sqlite3.Row) -> Dispute:
+    # the publication ids are stored in TEXT columns; publications themselves use integer ids
+    values = dict(row)
+    values["publication_id"] = int(values["publication_id"])
+    if values["new_publication_id"] is not None:
+        values["new_publication_id"] = int(values["new_publication_id"])
+    return Dispute(**values)
+
+
 RUNS_SQL = """
 SELECT publication_id, rubric_id, rubric_version, period, published_at FROM publication_runs
 WHERE (:unit_code IS NULL OR publication_id IN (
@@ -263,7 +272,7 @@ def decide_dispute(
                          before={"publication_id": row["publication_id"]},
                          after={"publication_id": new_publication_id, "dispute_id": dispute_id})
         decided = con.execute(DISPUTE_SQL, (dispute_id,)).fetchone()
-    return Dispute(**dict(decided))
+    return _dispute(decided)
 
 
 def _check_correction(correction: Correction) -> None:
@@ -288,4 +297,4 @@ def list_disputes(
         unit_code = _visible_unit(user, unit_code)
     with store.read() as con:
         rows = con.execute(LIST_DISPUTES_SQL, {"unit_code": unit_code, "status": status}).fetchall()
-    return [Dispute(**dict(r)) for r in rows]
+    return [_dispute(r) for r in rows]

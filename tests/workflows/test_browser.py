@@ -93,6 +93,7 @@ def test_unit_submits_it_verifies_and_the_value_scores(chromium: Browser, url: s
     wait_for_app_run(admin)
     expect(admin.get_by_text("Đã xác minh bản #1.")).to_be_visible()
     expect(admin.get_by_text("Không có bản nào chờ xác minh.")).to_be_visible()
+    wait_for_app_run(admin)
     save_screenshot(admin, "workflow-it-verified")
     assert verified_counts(store) == [("SO-A", pending.period, "sr_signers_active", 42.0)]
 
@@ -117,6 +118,9 @@ def test_dispute_raised_accepted_and_both_versions_published(chromium: Browser, 
     admin.get_by_role("button", name="Chấp nhận và chấm lại").click()
     wait_for_app_run(admin)
     expect(admin.get_by_text(f"Đã chấp nhận; công bố phiên bản mới #{publication.publication_id + 1}.")).to_be_visible()
+    expect(admin.get_by_role("combobox", name="Chọn khiếu nại")).to_have_count(0, timeout=15_000)
+    expect(admin.get_by_role("heading", name="Lịch sử công bố của đơn vị")).to_be_visible()
+    wait_for_app_run(admin)
     save_screenshot(admin, "workflow-dispute-accepted")
 
     unit = authenticate(store, "donvi.a", PASSWORDS["donvi.a"])

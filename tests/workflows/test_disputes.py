@@ -45,11 +45,12 @@ def test_raise_accept_and_both_versions_are_published(seeded: WorkflowStore, pub
     dispute_id = raise_dispute(seeded, unit_a, publication_id, "EO-01",
                                "Hệ thống không đếm 15 văn bản ký số qua Trục liên thông", proposed_value=0.95)
     [pending] = list_disputes(seeded, unit_a)
-    assert (pending.status, pending.published_value) == ("open", 0.8)
+    assert (pending.status, pending.published_value, pending.publication_id) == ("open", 0.8, publication_id)
 
     decided = decide_dispute(seeded, admin, dispute_id, accept=True, reason="Đã đối chiếu sổ phát hành",
                              correction=Correction(95, 100), rubrics=RUBRICS)
-    assert decided.status == "accepted" and decided.corrected_value == 0.95 and decided.new_publication_id
+    assert decided.status == "accepted" and decided.corrected_value == 0.95
+    assert decided.new_publication_id == publication_id + 1
 
     history = published_history(seeded, unit_a, RUBRIC.id, PERIOD)
     assert [h["rubric_version"] for h in history] == [RUBRIC.version, f"{RUBRIC.version}+KN{dispute_id}"]
