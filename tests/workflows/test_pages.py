@@ -102,6 +102,8 @@ def test_dispute_raised_accepted_and_history_shows_both_versions(data_dir: Path,
     admin.button(key="wf_dp_accept").click().run()
     assert not admin.exception
     assert f"công bố phiên bản mới #{publication.publication_id + 1}" in texts(admin)
+    assert "Lịch sử công bố của đơn vị" in texts(admin)
+    assert list(admin.dataframe[-1].value["Thứ hạng"]) == [2, 1]
 
     at = signed_in(data_dir, "donvi.a", "disputes")
     history = at.dataframe[1].value
