@@ -251,6 +251,10 @@ def decide_dispute(
             rubric = available.get(run["rubric_id"])
             if rubric is None:
                 raise DisputeError("dispute.unknown_publication", publication=run["rubric_id"])
+            published_version = run["rubric_version"].split("+KN")[0]
+            if rubric.version != published_version:
+                raise DisputeError("dispute.rubric_changed", rubric=rubric.id, published=published_version,
+                                   current=rubric.version)
             new_publication_id = republish_with_correction(
                 con, rubric, row["publication_id"], row["unit_code"], row["metric_id"], correction,
                 dispute_id=dispute_id, published_at=now.isoformat(), published_by=user.username)

@@ -53,6 +53,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dispute.value_required": "Cần nhập giá trị đã sửa khi chấp nhận khiếu nại.",
         "dispute.not_correctable": "Chỉ tiêu {metric} (hàm {function}) không sửa được bằng tử số/mẫu số; hãy sửa bản tự đánh giá hoặc dữ liệu nguồn rồi chấm lại.",
         "dispute.bad_correction": "Giá trị sửa không hợp lệ: {problem}.",
+        "dispute.rubric_changed": "Bảng xếp hạng được chấm theo bộ tiêu chí {rubric} phiên bản {published}, nhưng tệp hiện hành là phiên bản {current}; không thể chấm lại đúng công thức đã công bố.",
         # inspections
         "inspection.deadline_before_visit": "Hạn thực hiện kiến nghị “{text}” ({deadline}) trước ngày kiểm tra ({visit}).",
         "inspection.not_found": "Không tìm thấy kiến nghị #{id}.",
@@ -96,6 +97,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dispute.value_required": "A corrected value is required to accept a dispute.",
         "dispute.not_correctable": "Metric {metric} (function {function}) cannot be corrected by numerator/denominator; correct the self-assessment or the source data and re-score.",
         "dispute.bad_correction": "The corrected value is not valid: {problem}.",
+        "dispute.rubric_changed": "The ranking was scored under rubric {rubric} version {published} but the current file is version {current}; it cannot be re-scored with the published formulas.",
         "inspection.deadline_before_visit": "Deadline of recommendation “{text}” ({deadline}) is before the visit ({visit}).",
         "inspection.not_found": "Recommendation #{id} not found.",
         "inspection.deadline_required": "Recommendation “{text}” has no valid deadline (day/month/year).",

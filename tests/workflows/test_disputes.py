@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,15 @@ def test_correction_must_be_sane(seeded: WorkflowStore, publication_id: int, uni
     with pytest.raises(DisputeError):
         decide_dispute(seeded, admin, dispute_id, accept=True, rubrics=RUBRICS)
     assert list_disputes(seeded, admin)[0].status == "open"
+
+
+def test_rescoring_refuses_a_different_rubric_version(seeded: WorkflowStore, publication_id: int,
+                                                     unit_a: Identity, admin: Identity) -> None:
+    dispute_id = raise_dispute(seeded, unit_a, publication_id, "EO-01", "Sai")
+    newer = dataclasses.replace(RUBRIC, version="2099.1")
+    with pytest.raises(DisputeError) as refused:
+        decide_dispute(seeded, admin, dispute_id, accept=True, correction=Correction(95, 100),
+                       rubrics={RUBRIC.id: newer})
+    assert refused.value.key == "dispute.rubric_changed" and "2099.1" in str(refused.value)
+    assert list_disputes(seeded, admin)[0].status == "open"
+    assert len(published_history(seeded, unit_a, RUBRIC.id, PERIOD)) == 1
