@@ -179,7 +179,9 @@ class Daemon:
         self._count_written(written, quarantined)
         self._refresh_scores()
         self.status.update(phase="publishing")
+        publish_began = time.perf_counter()
         snapshot = db.publish_snapshot(self.con, self.data_dir)
+        publish_seconds = time.perf_counter() - publish_began
         finished = self.clock().isoformat()
         seconds = time.perf_counter() - began
         self.instruments.cycle_duration.observe(seconds)
@@ -187,9 +189,10 @@ class Daemon:
                            last_snapshot_at=finished, records_so_far=written.total_records, force=True)
         report = CycleReport(cycle_id, kind, systems, len(outcomes), sum(not o.ok for o in outcomes),
                              written.total_records, written.quarantined, len(written.inbox_files), seconds, poll_seconds)
-        log.info("cycle %s (%s) done in %.1f s: %d attempts, %d failed; stored %s; %d quarantined; %d inbox files",
-                 cycle_id, kind, seconds, report.attempts, report.failed, db.describe_counts(written.records),
-                 written.quarantined, report.inbox_files)
+        log.info("cycle %s (%s) done in %.1f s (polling %.1f s, snapshot %.1f s): %d attempts, %d failed; "
+                 "stored %s; %d quarantined; %d inbox files", cycle_id, kind, seconds, poll_seconds, publish_seconds,
+                 report.attempts, report.failed, db.describe_counts(written.records), written.quarantined,
+                 report.inbox_files)
         return report
 
     SELECT_ANY_CYCLE = "SELECT count(*) > 0 FROM cycles"

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from collectors.base import CollectorError, Harvest, Target, Window
-from collectors.feeds import open_client
+from collectors.feeds import CURSOR_OVERLAP, open_client
 
 # Mandatory information sections (NĐ 42/2022; NĐ 43/2011 Điều 10 as the checklist), matched on link text.
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -67,9 +67,13 @@ class PortalCollector:
         probe["ok"] = True
         # RSS last: for a URL in both, the later row wins the batch, and RSS carries the title and time.
         items = _sitemap_items(client, target.unit_code) + _rss_items(client, target.unit_code)
-        harvest.add("portal_items", items)
         dated = [stamp for i in items if (stamp := _instant(i.get("published_at"))) is not None]
         probe["last_item_at"] = max(dated).isoformat() if dated else None
+        harvest.add("portal_items", _new_items(items, window.cursors.get("items")))
+        if dated:
+            newest = max(dated)
+            previous = _instant(window.cursors.get("items"))
+            harvest.cursors["items"] = max(newest, previous).isoformat() if previous else newest.isoformat()
         harvest.http_status = client.last_status
         return harvest
 
@@ -154,6 +158,16 @@ def _sitemap_items(client: Any, unit_code: str) -> list[dict[str, Any]]:
             items.append({"unit_code": unit_code, "url": loc, "title": None, "published_at": lastmod,
                           "source": "sitemap"})
     return items
+
+
+def _new_items(items: list[dict[str, Any]], cursor: str | None) -> list[dict[str, Any]]:
+    """Items published since the cursor (minus the overlap); all of them the first time. The feeds list the
+    same items again on every visit, and re-storing them unchanged each cycle is most of a cycle's writing."""
+    since = _instant(cursor)
+    if since is None:
+        return items
+    since -= CURSOR_OVERLAP
+    return [i for i in items if (stamp := _instant(i.get("published_at"))) is not None and stamp >= since]
 
 
 def _instant(text: str | None) -> datetime | None:
