@@ -70,10 +70,13 @@ config = {
     **{name: st.column_config.NumberColumn(t("col.block", block=name.removeprefix("block_")), format="%.2f")
        for name in block_names},
 }
-st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table",
-             placeholder="—")
+clicked = st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table",
+                       placeholder="—", on_select="ignore" if unit_user else "rerun", selection_mode="single-row")
 
 if not unit_user:
+    if clicked and clicked.selection.rows:
+        st.session_state[session.SELECTED_UNIT_KEY] = shown.iloc[clicked.selection.rows[0]]["unit_code"]
+        st.switch_page("app_pages/unit_card.py")
     picked = st.selectbox(t("rankings.open_unit"), shown["unit_code"].tolist(), index=None,
                           format_func=dict(zip(shown["unit_code"], shown["name"], strict=True)).get,
                           placeholder=t("rankings.open_unit_hint"), key="rankings_open_unit")

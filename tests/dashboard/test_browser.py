@@ -77,6 +77,13 @@ def test_rankings_level_period_and_accentless_search(chromium: Browser, dashboar
     expect(page.get_by_text("Tìm thấy 1 đơn vị")).to_be_visible()
     save_screenshot(page, "rankings-search-so-y-te")
 
+    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    assert grid is not None
+    page.mouse.click(grid["x"] + 12, grid["y"] + 53)  # the row-selection marker of the only row
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="Phiếu điểm đơn vị")).to_be_visible()
+    expect(page.get_by_role("heading", name="Sở Y tế")).to_be_visible()
+
 
 def test_unit_card_records_and_exports(chromium: Browser, dashboard_url: str) -> None:
     page = open_signed_in(chromium, dashboard_url, "lanhdao")
