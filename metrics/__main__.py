@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 
 from metrics.calendar import DEFAULT_CALENDAR, CalendarError, parse_calendar
-from metrics.counts import raw_counts
+from metrics.counts import combine, raw_counts
 from metrics.engine import UNITS_FOR_PERIODS, Scores, score_counts, self_report_counts
 from metrics.explain import ExplainError, explain_metric
 from metrics.periods import Period, PeriodError
@@ -130,7 +130,7 @@ def _inputs(args: argparse.Namespace, rubric: Rubric, periods: list[Period]
         con.close()
     if args.self_reports:
         reports, _ = read_counts_csv(args.self_reports)
-        counts = pd.concat([counts, self_report_counts(reports, computed)], ignore_index=True)
+        counts = combine(counts, self_report_counts(reports, computed))
     return counts, units, [str(p) for p in computed]
 
 

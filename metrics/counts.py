@@ -337,13 +337,15 @@ GROUP BY ALL
 """
 
 PROCEDURE_CATALOGUE = """
-SELECT pr.unit_code, p.period,
-       count(*) AS os_tthc_total,
-       count(*) FILTER (WHERE pr.muc_do IN ('toan_trinh', 'mot_phan')) AS os_tthc_online,
-       count(*) FILTER (WHERE pr.muc_do = 'toan_trinh') AS os_tthc_full,
-       count(*) FILTER (WHERE pr.co_phi) AS os_tthc_fee
-FROM procedures pr CROSS JOIN itmon_periods p
-GROUP BY ALL
+WITH per_unit AS (
+    SELECT unit_code,
+           count(*) AS os_tthc_total,
+           count(*) FILTER (WHERE muc_do IN ('toan_trinh', 'mot_phan')) AS os_tthc_online,
+           count(*) FILTER (WHERE muc_do = 'toan_trinh') AS os_tthc_full,
+           count(*) FILTER (WHERE co_phi) AS os_tthc_fee
+    FROM procedures GROUP BY ALL
+)
+SELECT u.*, p.period FROM per_unit u CROSS JOIN itmon_periods p
 """
 
 FEEDBACK_OPEN_AT_END = """
@@ -356,20 +358,34 @@ GROUP BY ALL
 """
 
 MAILBOXES_AT_END = """
-SELECT m.unit_code, p.period,
-       count(*) FILTER (WHERE m.ca_nhan AND m.active
-                        AND coalesce(itmon_vn_day(m.created_at), DATE '1900-01-01') <= p.p_eval) AS ml_personal_mailboxes
-FROM mailboxes m CROSS JOIN itmon_periods p
+WITH per_day AS (
+    SELECT unit_code, coalesce(itmon_vn_day(created_at), DATE '1900-01-01') AS created_day, count(*) AS n
+    FROM mailboxes WHERE ca_nhan AND active GROUP BY ALL
+),
+per_unit AS (SELECT DISTINCT unit_code FROM mailboxes)
+SELECT u.unit_code, p.period, coalesce(sum(d.n), 0) AS ml_personal_mailboxes
+FROM per_unit u CROSS JOIN itmon_periods p
+LEFT JOIN per_day d ON d.unit_code = u.unit_code AND d.created_day <= p.p_eval
 GROUP BY ALL
 """
 
 ACTIVE_MAILBOXES_LAST_30_DAYS = """
-WITH active AS (
-    SELECT a.unit_code, e.e, count(DISTINCT a.mailbox_id) AS ml_active_mailboxes
+WITH active_days AS (
+    SELECT DISTINCT a.unit_code, a.mailbox_id, a.ngay
     FROM mail_activity a
     JOIN mailboxes m ON m.unit_code = a.unit_code AND m.mailbox_id = a.mailbox_id
-    JOIN itmon_evals e ON a.ngay BETWEEN e.e - 29 AND e.e
     WHERE m.ca_nhan AND m.active AND (a.dang_nhap OR coalesce(a.so_thu_gui, 0) > 0)
+),
+candidates AS (
+    SELECT unit_code, mailbox_id, ngay, CAST(date_trunc('month', ngay) AS DATE) AS month FROM active_days
+    UNION ALL
+    SELECT unit_code, mailbox_id, ngay, CAST(date_trunc('month', ngay + 29) AS DATE) FROM active_days
+    WHERE date_trunc('month', ngay + 29) <> date_trunc('month', ngay)
+),
+active AS (
+    SELECT c.unit_code, em.e, count(DISTINCT c.mailbox_id) AS ml_active_mailboxes
+    FROM candidates c JOIN itmon_eval_months em ON em.month = c.month
+    WHERE c.ngay BETWEEN em.e - 29 AND em.e
     GROUP BY ALL
 )
 SELECT a.unit_code, p.period, a.ml_active_mailboxes
@@ -420,6 +436,9 @@ INSERT INTO itmon_record_counts
 SELECT unit_code, period, name, value FROM ({query}) UNPIVOT (value FOR name IN (COLUMNS(* EXCLUDE (unit_code, period))))
 """
 INSERT_LATEST_PROBE = "INSERT INTO itmon_record_counts " + LATEST_PROBE_IN_PERIOD
+
+# One row per unit and period, one column per count name (fetching millions of long rows costs far more).
+PIVOT_WIDE = "PIVOT ({query}) ON name USING sum(value) GROUP BY unit_code, period"
 
 # ---------------------------------------------------------------------------------------------- units, coverage, mapping
 
@@ -476,10 +495,8 @@ registry AS (
     UNION ALL
     SELECT unit_code, period, 'unit_headcount_months', CAST(headcount * months AS DOUBLE) FROM itmon_units_in_period
 )
-SELECT unit_code, period, name, value FROM mapped
-UNION ALL
-SELECT f.unit_code, f.period, f.name, f.value FROM filled f
-WHERE NOT EXISTS (SELECT 1 FROM mapped m WHERE m.unit_code = f.unit_code AND m.period = f.period AND m.name = f.name)
+SELECT unit_code, period, name, coalesce(m.value, f.value) AS value
+FROM mapped m FULL OUTER JOIN filled f USING (unit_code, period, name)
 UNION ALL
 SELECT unit_code, period, name, value FROM registry
 """
@@ -515,7 +532,9 @@ def raw_counts(
     calendar: WorkCalendar | None = None,
     today: date | None = None,
 ) -> tuple[pd.DataFrame, list[Period]]:
-    """Counts of every unit and period from the raw tables, long form; default periods: all that have data.
+    """Counts of every unit and period from the raw tables, wide (one column per count name; see `to_wide`).
+
+    Default periods: every month, quarter, year and year-to-date that has data.
 
     States "at the period end" of a period still running are taken at `today` (local date) instead.
     """
@@ -534,8 +553,33 @@ def raw_counts(
     _insert_frame(con, ZERO_FILL_NAMES, "zero_fill_frame", pd.DataFrame(
         [(source, name) for source, names in ZERO_FILLED.items() for name in names], columns=["source", "name"]
     ))
-    counts = con.execute(FINAL_COUNTS).df()
+    counts = con.execute(PIVOT_WIDE.format(query=FINAL_COUNTS)).df()
     return counts, chosen
+
+
+def to_wide(counts: pd.DataFrame) -> pd.DataFrame:
+    """Counts as one row per (unit_code, period) and one column per count name; long form is pivoted."""
+    if "name" not in counts.columns:
+        return counts
+    if counts.empty:
+        return pd.DataFrame(columns=["unit_code", "period"])
+    grouped = counts.groupby(["unit_code", "period", "name"], observed=True)["value"].sum(min_count=1)
+    return grouped.unstack("name").reset_index()
+
+
+def combine(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Merge wide or long count frames on (unit_code, period); a count given twice is summed."""
+    wides = [to_wide(f) for f in frames if f is not None and not f.empty]
+    if not wides:
+        return pd.DataFrame(columns=["unit_code", "period"])
+    merged = wides[0]
+    for other in wides[1:]:
+        merged = merged.merge(other, on=["unit_code", "period"], how="outer", suffixes=("", "__other"))
+        for column in [c for c in merged.columns if c.endswith("__other")]:
+            base = column.removesuffix("__other")
+            merged[base] = merged[[base, column]].sum(axis=1, min_count=1)
+            merged = merged.drop(columns=column)
+    return merged
 
 
 def add_derived(wide: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -270,14 +270,15 @@ def write_cycle(
     *,
     data_dir: Path | None = None,
     known_units: frozenset[str] | None = None,
-    clock: Any = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> CycleWritten:
     """Write one cycle in ONE transaction: attempts, raw upserts, cursors, quarantine, inbox files, cycle row.
 
     Inbox files (when `data_dir` is given) are ingested inside the same transaction and moved to
     `inbox/done/` only after the commit, so a crash leaves each file either pending or recorded, never both.
     """
-    now = (clock or _utcnow)()
+    clock = clock or _utcnow
+    now = clock()
     written: dict[str, int] = {}
     quarantined = 0
     inbox: list[_InboxFile] = []
@@ -301,7 +302,7 @@ def write_cycle(
             _insert_arrow(con, UPSERT_CURSORS, "__cursors", cursors, now)
         con.execute(
             INSERT_CYCLE,
-            [batch.cycle_id, batch.started_at, (clock or _utcnow)(), batch.kind, sum(written.values()), quarantined],
+            [batch.cycle_id, batch.started_at, clock(), batch.kind, sum(written.values()), quarantined],
         )
         con.execute("COMMIT")
     except BaseException:

@@ -17,11 +17,12 @@ import pandas as pd
 
 from metrics import scoring
 from metrics.calendar import WorkCalendar
-from metrics.counts import add_derived, raw_counts
+from metrics.counts import add_derived, combine, raw_counts, to_wide
 from metrics.periods import Period
-from metrics.rubric import Metric, Rubric, load_rubrics
+from metrics.rubric import SOURCES, Metric, Rubric, load_rubrics
 
 VN_TZ = timezone(timedelta(hours=7))
+STATUSES = ("ok", "na", "no_data")
 NOT_ENOUGH_DATA_VI = "Chưa đủ dữ liệu xếp hạng"
 NOT_ENOUGH_DATA_EN = "Not enough data to rank"
 POLLED_SOURCES = ("eoffice", "onestop", "mail", "portal")
@@ -114,6 +115,11 @@ def _gap_texts(metric: Metric, needed: np.ndarray, target: np.ndarray) -> tuple[
     return vi.where(show, None), en.where(show, None)
 
 
+def _constant(n: int, value: str, categories: list[str]) -> pd.Categorical:
+    """n copies of `value` as a categorical sharing `categories`, so concatenation stays categorical."""
+    return pd.Categorical.from_codes(np.full(n, categories.index(value), dtype=np.int16), categories)
+
+
 def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
     """Score one metric for every (unit, period) row whose level it applies to."""
     mask = rows["level"].isin(metric.levels).to_numpy()
@@ -191,13 +197,13 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
     return pd.DataFrame({
         "period": sub.index.get_level_values("period"),
         "unit_code": sub.index.get_level_values("unit_code"),
-        "metric_id": metric.id,
-        "block": metric.block,
+        "metric_id": _constant(n, metric.id, [m.id for m in rubric.metrics]),
+        "block": _constant(n, metric.block, [b.id for b in rubric.blocks]),
         "numerator": num,
         "denominator": den,
         "value": value,
         "applicable": applicable,
-        "status": status,
+        "status": pd.Categorical(status, categories=STATUSES),
         "points": points,
         "max_points": metric.max_points,
         "gap_vi": gap_vi.to_numpy(dtype=object),
@@ -205,7 +211,7 @@ def _metric_frame(rubric: Rubric, metric: Metric, rows: pd.DataFrame, wide: pd.D
         "level": levels,
         "gap_count": pd.array(np.where(np.isnan(needed), None, needed), dtype="Int64"),
         "target": target,
-        "source": metric.source,
+        "source": _constant(n, metric.source, list(SOURCES)),
     })
 
 
@@ -240,20 +246,24 @@ def score_counts(
     staleness: Mapping[tuple[str, str], Iterable[str]] | None = None,
     computed_at: datetime | None = None,
 ) -> Scores:
-    """Score long-form counts (unit_code, period, name, value) under `rubric`.
+    """Score counts under `rubric`: long form (unit_code, period, name, value) or wide (one column per name).
 
     `units` has one row per (unit_code, period) with level and is_ranked; `staleness` maps (unit, period) to
     the sources whose data is stale. Ranks compare units of one level within one period.
     """
     computed_at = computed_at or datetime.now(UTC)
     rows = units[units["period"].isin(periods) & units["level"].isin(rubric.levels)]
-    rows = rows.drop_duplicates(["unit_code", "period"]).set_index(["unit_code", "period"]).sort_index()
-    if counts.empty:
-        wide = pd.DataFrame(index=rows.index)
-    else:
-        grouped = counts.groupby(["unit_code", "period", "name"])["value"].sum(min_count=1)
-        wide = grouped.unstack("name")
-        wide = add_derived(wide.reindex(rows.index))
+    rows = rows.drop_duplicates(["unit_code", "period"])
+    # Categorical keys: millions of metric rows share a few thousand unit codes and a few dozen periods.
+    rows = rows.astype({"unit_code": "category", "period": "category", "level": "category"})
+    rows = rows.set_index(["unit_code", "period"]).sort_index()
+    if rows.empty:
+        return Scores(pd.DataFrame(columns=METRIC_COLUMNS), pd.DataFrame(columns=UNIT_COLUMNS),
+                      pd.DataFrame(columns=BLOCK_COLUMNS))
+    wide = to_wide(counts)
+    wide = wide.astype({"unit_code": str, "period": str}).set_index(["unit_code", "period"])
+    wide = add_derived(wide.drop(columns=[c for c in wide.columns if c in ("unit_name", "level")], errors="ignore")
+                       .reindex(rows.index))
     frames = []
     for metric in rubric.metrics:
         source_wide = _inherit(rubric, wide, rows, metric) if metric.counts_from else wide
@@ -444,9 +454,7 @@ def refresh_scores(
     with_prev = None if requested is None else sorted({*requested, *(p.previous() for p in requested)}, key=str)
     counts, computed = raw_counts(con, with_prev, calendar=calendar, today=now.astimezone(VN_TZ).date())
     store = [str(p) for p in (requested or computed)]
-    reports = self_report_counts(self_reports, computed)
-    if not reports.empty:
-        counts = pd.concat([counts, reports], ignore_index=True)
+    counts = combine(counts, self_report_counts(self_reports, computed))
     units = con.execute(UNITS_FOR_PERIODS).df()
     ensure_score_tables(con)
     written: dict[str, int] = {}

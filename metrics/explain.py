@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from metrics.counts import COUNT_DESCRIPTIONS
+from metrics.counts import COUNT_DESCRIPTIONS, to_wide
 from metrics.engine import score_counts
 from metrics.periods import Period
 from metrics.rubric import Metric, Rubric
@@ -41,8 +41,9 @@ def _n(x: Any) -> str:
 
 def _count_lines(metric: Metric, counts: pd.DataFrame, unit_code: str, period: str, donor: str | None) -> list[str]:
     source_unit = donor or unit_code
-    mine = counts[(counts["unit_code"] == source_unit) & (counts["period"] == period)]
-    values = mine.groupby("name")["value"].sum(min_count=1)
+    wide = to_wide(counts)
+    mine = wide[(wide["unit_code"].astype(str) == source_unit) & (wide["period"].astype(str) == period)]
+    values = mine.iloc[0] if not mine.empty else pd.Series(dtype=float)
     lines = []
     if donor and donor != unit_code:
         lines.append(f"  counts inherited from the {metric.counts_from} unit {donor} (rubric: counts_from)")

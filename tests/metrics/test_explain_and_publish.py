@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from metrics.__main__ import main
-from metrics.counts import raw_counts
+from metrics.counts import combine, raw_counts
 from metrics.engine import UNITS_FOR_PERIODS, refresh_scores
 from metrics.explain import explain_metric
 from metrics.periods import Period
@@ -53,7 +53,7 @@ def _explain(db: Path, unit: str, metric: str, period: str):  # noqa: ANN202
         con.close()
     reports = pd.DataFrame([(u, period, n, v) for u, _p, n, v in SELF_REPORTS],
                            columns=["unit_code", "period", "name", "value"])
-    counts = pd.concat([counts, reports], ignore_index=True)
+    counts = combine(counts, reports)
     return explain_metric(RUBRICS["province-it"], counts, units, unit, metric, period)
 
 
