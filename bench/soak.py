@@ -153,7 +153,10 @@ class UserSession:
             return
         tally.page_seconds.append(time.perf_counter() - began)
         if app.exception:  # type: ignore[attr-defined]
-            tally.error(f"{self.username} {page}: {app.exception[0].message}")  # type: ignore[attr-defined]
+            # Streamlit redacts the message in the page; the trace's last lines say what failed.
+            failure = app.exception[0]  # type: ignore[attr-defined]
+            where = " | ".join(line.strip() for line in failure.stack_trace[-3:])
+            tally.error(f"{self.username} {page}: {where or failure.message}")
 
 
 def run_users_process(data_dir: Path, seconds: float, accounts: list[str], first: int, count: int, out: Path) -> int:
