@@ -26,10 +26,12 @@ index_series: pd.DataFrame = data.call("index_trend", rubric_id, level)
 if index_series.empty:
     st.info(t("trends.no_months"))
 else:
+    index_series = index_series.assign(period=index_series["period"].map(lambda p: fmt.period_label(p, lang())))
     figure = px.line(index_series, x="period", y=["median_index", "mean_index"], markers=True,
                      labels={"period": "", "value": t("col.index"), "variable": ""})
     figure.for_each_trace(lambda trace: trace.update(name=t(f"trends.{trace.name}")))
-    figure.update_layout(height=320, separators=separators, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figure.update_layout(height=320, separators=separators, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         xaxis={"type": "category"})
     st.plotly_chart(figure, key="trends_index")
 
 st.subheader(t("trends.metrics"))
@@ -38,10 +40,12 @@ if not series.empty:
     metric_ids = sorted(series["metric_id"].unique())
     chosen = st.multiselect(t("trends.pick_metrics"), metric_ids, default=metric_ids[:4], key="trends_metrics",
                             format_func=lambda m: f"{m} — {names.get(m, '')}".rstrip(" —"))
-    picked = series[series["metric_id"].isin(chosen)].assign(value_pct=lambda f: f["value"] * 100)
+    picked = series[series["metric_id"].isin(chosen)].assign(
+        value_pct=lambda f: f["value"] * 100, period=lambda f: f["period"].map(lambda p: fmt.period_label(p, lang())))
     figure = px.line(picked, x="period", y="value_pct", color="metric_id", markers=True,
                      labels={"period": "", "value_pct": t("col.value"), "metric_id": t("col.metric")})
-    figure.update_layout(height=360, separators=separators, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figure.update_layout(height=360, separators=separators, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         xaxis={"type": "category"})
     st.plotly_chart(figure, key="trends_metric_lines")
 
 periods = data.call("periods", rubric_id)

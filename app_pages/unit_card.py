@@ -136,9 +136,10 @@ if with_records:
 st.subheader(t("card.rank_history"))
 ranks: pd.DataFrame = data.call("rank_history", rubric_id, unit_code)
 if len(ranks) > 1:
+    ranks = ranks.assign(period=ranks["period"].map(lambda p: fmt.period_label(p, lang())))
     figure = px.line(ranks, x="period", y="rank", markers=True, labels={"period": "", "rank": t("col.rank")})
-    figure.update_yaxes(autorange="reversed")
-    figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    figure.update_yaxes(autorange="reversed", tickformat="d")
+    figure.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis={"type": "category"})
     st.plotly_chart(figure, key="card_rank_history")
 else:
     st.caption(t("card.rank_history_short"))

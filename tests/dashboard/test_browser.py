@@ -128,3 +128,23 @@ def test_silent_unit_card_says_no_data_since(chromium: Browser, dashboard_url: s
     expect(page.get_by_text("Tạm tính — không có dữ liệu từ 05/10/2026 (Một cửa điện tử)")).to_be_visible()
     wait_for_app_run(page)
     save_screenshot(page, "unit-card-provisional")
+
+
+def test_trends_health_and_methodology_render(chromium: Browser, dashboard_url: str) -> None:
+    page = open_signed_in(chromium, dashboard_url, "quantri")
+    page.get_by_role("link", name="Xu hướng").click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="Bản đồ nhiệt đơn vị × chỉ tiêu")).to_be_visible()
+    expect(page.locator("[data-testid='stPlotlyChart']")).to_have_count(4, timeout=30_000)
+    save_screenshot(page, "trends")
+
+    page.get_by_role("link", name="Tình trạng thu thập").click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="Đơn vị × hệ thống")).to_be_visible()
+    expect(page.get_by_text("Đang lỗi")).to_be_visible()
+    save_screenshot(page, "collection-health")
+
+    page.get_by_role("link", name="Phương pháp").click()
+    wait_for_app_run(page)
+    expect(page.get_by_role("heading", name="Thay đổi so với phiên bản trước")).to_be_visible()
+    save_screenshot(page, "methodology")
