@@ -32,7 +32,7 @@ ROLE_USERS = {"leader": "lanhdao", "it_admin": "quantri", "unit": "soyte"}
 def _cases() -> list[pytest.param]:
     return [
         pytest.param(role, page, lang, id=f"{role}-{page}-{lang}")
-        for role in ROLE_PAGES for page in MY_PAGES if page in ROLE_PAGES[role] for lang in LANGUAGES
+        for role in ROLE_PAGES for page in page_keys(role) for lang in LANGUAGES
     ]
 
 
@@ -53,7 +53,10 @@ def test_every_page_runs_for_every_role_and_language(signed_in: Callable[..., Ap
     at = signed_in(ROLE_USERS[role], lang)
     at.switch_page(PAGES[page].path).run()
     assert not at.exception, at.exception
-    assert at.title[0].value == text(PAGES[page].title_key, lang)
+    if page in MY_PAGES:
+        assert at.title[0].value == text(PAGES[page].title_key, lang)
+    else:
+        assert at.title, f"{page} rendered no title"
 
 
 def test_rankings_lists_every_department_best_first(signed_in: Callable[..., AppTest]) -> None:
