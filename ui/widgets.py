@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pandas as pd
 import streamlit as st
 
 from metrics import api
@@ -38,12 +41,20 @@ def _first_load_progress() -> None:
     st.caption(t("first_load.updated", at=fmt.moment(status.get("updated_at"), lang())))
 
 
-def freshness_caption() -> None:
-    """One line saying how fresh the data on this page is."""
+STALE_AFTER = pd.Timedelta(hours=6)
+
+
+def freshness_caption(now: datetime | None = None) -> None:
+    """One line saying how fresh the data on this page is, flagged when nothing new arrived for a while
+    (the page keeps showing the last good snapshot while the collector is down)."""
     fresh = data.call("freshness")
     last = fresh.get("last_success") or fresh.get("last_cycle")
     computed = fresh.get("scores_computed")
-    st.caption(t("freshness.line", collected=fmt.moment(last, lang()), computed=fmt.moment(computed, lang())))
+    line = t("freshness.line", collected=fmt.moment(last, lang()), computed=fmt.moment(computed, lang()))
+    current = pd.Timestamp(now or datetime.now(UTC))
+    if last is None or current - pd.Timestamp(last) > STALE_AFTER:
+        line = f"{line} · ⚠ {t('freshness.stale')}"
+    st.caption(line)
 
 
 def rubric_picker(key: str) -> str | None:

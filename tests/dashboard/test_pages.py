@@ -70,6 +70,13 @@ def test_rankings_lists_every_department_best_first(signed_in: Callable[..., App
     assert at.get("plotly_chart")
 
 
+def test_every_page_says_how_fresh_and_flags_old_data(signed_in: Callable[..., AppTest]) -> None:
+    at = signed_in("lanhdao")
+    caption = next(c.value for c in at.caption if c.value.startswith("Dữ liệu thu thập lần cuối"))
+    assert caption == ("Dữ liệu thu thập lần cuối: 20/10/2026 09:00 · Điểm tính lúc: 20/10/2026 10:00 · ⚠ không có "
+                       "dữ liệu mới trong 6 giờ qua; đang hiển thị bản dữ liệu gần nhất")
+
+
 def test_search_without_accents_finds_the_unit(signed_in: Callable[..., AppTest]) -> None:
     at = signed_in("lanhdao")
     at.text_input(key="rankings_search").input("so y te").run()
