@@ -201,7 +201,8 @@ def published_ranking(con: Connection, workflow_path: Path, rubric_id: str, leve
     rows = publication.published_ranking(workflow_path, rubric_id, period)
     if rows.empty:
         return rows
-    rows = rows[(rows["rubric_version"] == rows["rubric_version"].max()) & (rows["level"] == level)]
+    latest = rows.loc[rows["published_at"].idxmax(), "rubric_version"]  # the newest publication wins
+    rows = rows[(rows["rubric_version"] == latest) & (rows["level"] == level)]
     names = _df(con, UNIT_NAMES_SQL)
     frame = rows.merge(names, on="unit_code", how="left")
     frame["name"] = frame["name"].fillna(frame["unit_code"])
