@@ -244,19 +244,17 @@ SELECT unit_code, date_trunc('month', itmon_vn_day(published_at)) AS month, coun
 FROM portal_items WHERE published_at IS NOT NULL GROUP BY ALL
 """
 
-MONTHLY_QUERIES: tuple[str, ...] = (
-    OUTGOING_MONTHLY, INCOMING_MONTHLY, DEADLINE_DONE_MONTHLY, DOSSIER_RECEIVED_MONTHLY,
-    DOSSIER_RESOLVED_MONTHLY, FEEDBACK_DONE_MONTHLY, MAIL_SENT_MONTHLY, PORTAL_PROBES_MONTHLY,
-    PORTAL_ITEMS_MONTHLY,
-)
+MONTHLY_QUERIES: dict[str, str] = {
+    "itmon_m_out": OUTGOING_MONTHLY, "itmon_m_in": INCOMING_MONTHLY, "itmon_m_deadline": DEADLINE_DONE_MONTHLY,
+    "itmon_m_received": DOSSIER_RECEIVED_MONTHLY, "itmon_m_resolved": DOSSIER_RESOLVED_MONTHLY,
+    "itmon_m_feedback": FEEDBACK_DONE_MONTHLY, "itmon_m_mail": MAIL_SENT_MONTHLY,
+    "itmon_m_probes": PORTAL_PROBES_MONTHLY, "itmon_m_items": PORTAL_ITEMS_MONTHLY,
+}
+"""Temp table name → flow query (one row per record unit and month, one column per count)."""
 
-CREATE_MONTHLY = "CREATE OR REPLACE TEMP TABLE itmon_monthly (unit_code VARCHAR, month DATE, name VARCHAR, value DOUBLE)"
-INSERT_MONTHLY = """
-INSERT INTO itmon_monthly
-SELECT unit_code, month, name, value FROM ({query}) UNPIVOT (value FOR name IN (COLUMNS(* EXCLUDE (unit_code, month))))
-"""
-
-DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM itmon_monthly WHERE month IS NOT NULL ORDER BY 1, 2"
+CREATE_FROM = "CREATE OR REPLACE TEMP TABLE {table} AS {query}"
+DATA_MONTHS = "SELECT DISTINCT year(month), month(month) FROM ({union}) WHERE month IS NOT NULL ORDER BY 1, 2"
+MONTH_OF = "SELECT month FROM {table}"
 
 # ---------------------------------------------------------------------------------------------- states at period end
 # States are computed once per distinct evaluation day (p_eval: the period's last day, or today while the period
@@ -406,39 +404,52 @@ latest AS (
     FROM monthly m JOIN itmon_period_months pm ON pm.month = m.month
     GROUP BY ALL
 )
-SELECT unit_code, period, 'pt_https' AS name, CAST(https AS DOUBLE) AS value FROM latest
-UNION ALL
-SELECT unit_code, period, 'pt_mobile', CAST(mobile AS DOUBLE) FROM latest
-UNION ALL
-SELECT unit_code, period, 'pt_gov_domain',
-       CAST(regexp_matches(url, '^https?://[^/]*\\.gov\\.vn(:[0-9]+)?(/|$)') AS DOUBLE) FROM latest
-UNION ALL
-SELECT l.unit_code, l.period, 'pt_section_' || s.key,
-       CASE WHEN l.sections IS NULL THEN NULL ELSE CAST(list_contains(l.sections, s.key) AS DOUBLE) END
-FROM latest l CROSS JOIN (SELECT unnest(?::VARCHAR[]) AS key) s
+SELECT unit_code, period, CAST(https AS DOUBLE) AS pt_https, CAST(mobile AS DOUBLE) AS pt_mobile,
+       CAST(regexp_matches(url, '^https?://[^/]*\\.gov\\.vn(:[0-9]+)?(/|$)') AS DOUBLE) AS pt_gov_domain,
+       CASE WHEN sections IS NOT NULL
+            THEN list_transform(?::VARCHAR[], lambda k: CAST(list_contains(sections, k) AS DOUBLE)) END AS pt_sections
+FROM latest
 """
 
-STATE_QUERIES: tuple[str, ...] = (
-    DEADLINE_OPEN_AT_END, DOSSIER_PENDING_AT_END, FEE_PROCEDURES_IN_PERIOD, PROCEDURE_CATALOGUE,
-    FEEDBACK_OPEN_AT_END, MAILBOXES_AT_END, ACTIVE_MAILBOXES_LAST_30_DAYS,
-)
+STATE_QUERIES: dict[str, str] = {
+    "itmon_s_deadline": DEADLINE_OPEN_AT_END, "itmon_s_pending": DOSSIER_PENDING_AT_END,
+    "itmon_s_fee": FEE_PROCEDURES_IN_PERIOD, "itmon_s_catalogue": PROCEDURE_CATALOGUE,
+    "itmon_s_feedback": FEEDBACK_OPEN_AT_END, "itmon_s_mailboxes": MAILBOXES_AT_END,
+    "itmon_s_active": ACTIVE_MAILBOXES_LAST_30_DAYS,
+}
+"""Temp table name → state query (one row per record unit and period)."""
 
 CREATE_EVALS = "CREATE OR REPLACE TEMP TABLE itmon_evals AS SELECT DISTINCT p_eval AS e FROM itmon_periods"
 
-CREATE_RECORD_COUNTS = """
-CREATE OR REPLACE TEMP TABLE itmon_record_counts AS
-SELECT m.unit_code, pm.period, m.name, sum(m.value) AS value
-FROM itmon_monthly m JOIN itmon_period_months pm ON pm.month = m.month
-GROUP BY ALL
+# Record units → scoring units (a successor counts its predecessors' records), summed per period.
+PERIOD_FLOWS = """
+CREATE OR REPLACE TEMP TABLE {target} AS
+SELECT unit_code, period, sum(COLUMNS(* EXCLUDE (unit_code, period))) FROM (
+    SELECT a.score_unit AS unit_code, pm.period, m.* EXCLUDE (unit_code, month)
+    FROM {source} m
+    JOIN itmon_period_months pm ON pm.month = m.month
+    JOIN itmon_unit_alias a ON a.record_unit = m.unit_code
+) GROUP BY ALL
 """
-INSERT_STATE = """
-INSERT INTO itmon_record_counts
-SELECT unit_code, period, name, value FROM ({query}) UNPIVOT (value FOR name IN (COLUMNS(* EXCLUDE (unit_code, period))))
+MAPPED_STATES = """
+CREATE OR REPLACE TEMP TABLE {target} AS
+SELECT unit_code, period, {aggregate}(COLUMNS(* EXCLUDE (unit_code, period))) FROM (
+    SELECT a.score_unit AS unit_code, s.period, s.* EXCLUDE (unit_code, period)
+    FROM ({query}) s JOIN itmon_unit_alias a ON a.record_unit = s.unit_code
+) GROUP BY ALL
 """
-INSERT_LATEST_PROBE = "INSERT INTO itmon_record_counts " + LATEST_PROBE_IN_PERIOD
+PROBE_TABLE = "itmon_s_probe"
 
-# One row per unit and period, one column per count name (fetching millions of long rows costs far more).
-PIVOT_WIDE = "PIVOT ({query}) ON name USING sum(value) GROUP BY unit_code, period"
+FINAL_WIDE = """
+SELECT u.unit_code, u.period, CAST(u.months AS DOUBLE) AS period_months,
+       CAST(u.headcount AS DOUBLE) AS unit_headcount, CAST(u.headcount * u.months AS DOUBLE) AS unit_headcount_months,
+       {columns}
+FROM itmon_units_in_period u
+{joins}
+"""
+PIECE_COLUMNS = "{table}.* EXCLUDE (unit_code, period)"
+PIECE_JOIN = "LEFT JOIN {table} USING (unit_code, period)"
+SELECT_COVERAGE = "SELECT unit_code, source FROM itmon_coverage"
 
 # ---------------------------------------------------------------------------------------------- units, coverage, mapping
 
@@ -472,45 +483,15 @@ FROM (
 ) c JOIN itmon_unit_alias a ON a.record_unit = c.unit_code
 """
 
-ZERO_FILL_NAMES = "CREATE OR REPLACE TEMP TABLE itmon_zero_fill AS SELECT * FROM zero_fill_frame"
-
-FINAL_COUNTS = """
-WITH mapped AS (
-    SELECT a.score_unit AS unit_code, r.period, r.name, sum(r.value) AS value
-    FROM itmon_record_counts r
-    JOIN itmon_unit_alias a ON a.record_unit = r.unit_code
-    JOIN itmon_units_in_period u ON u.unit_code = a.score_unit AND u.period = r.period
-    GROUP BY ALL
-),
-filled AS (
-    SELECT u.unit_code, u.period, z.name, 0.0 AS value
-    FROM itmon_units_in_period u
-    JOIN itmon_coverage c ON c.unit_code = u.unit_code
-    JOIN itmon_zero_fill z ON z.source = c.source
-),
-registry AS (
-    SELECT unit_code, period, 'period_months' AS name, CAST(months AS DOUBLE) AS value FROM itmon_units_in_period
-    UNION ALL
-    SELECT unit_code, period, 'unit_headcount', CAST(headcount AS DOUBLE) FROM itmon_units_in_period
-    UNION ALL
-    SELECT unit_code, period, 'unit_headcount_months', CAST(headcount * months AS DOUBLE) FROM itmon_units_in_period
-)
-SELECT unit_code, period, name, coalesce(m.value, f.value) AS value
-FROM mapped m FULL OUTER JOIN filled f USING (unit_code, period, name)
-UNION ALL
-SELECT unit_code, period, name, value FROM registry
-"""
-
-
 def compute_monthly(con: duckdb.DuckDBPyConnection, calendar: WorkCalendar | None = None) -> list[tuple[int, int]]:
     """Aggregate every flow count per record unit and month; returns the (year, month) pairs that have data."""
     install_helpers(con, calendar)
     for query in PREPARE_QUERIES:
         con.execute(query)
-    con.execute(CREATE_MONTHLY)
-    for query in MONTHLY_QUERIES:
-        con.execute(INSERT_MONTHLY.format(query=query))
-    return [(int(y), int(m)) for y, m in con.execute(DATA_MONTHS).fetchall()]
+    for table, query in MONTHLY_QUERIES.items():
+        con.execute(CREATE_FROM.format(table=table, query=query))
+    union = " UNION ".join(MONTH_OF.format(table=table) for table in MONTHLY_QUERIES)
+    return [(int(y), int(m)) for y, m in con.execute(DATA_MONTHS.format(union=union)).fetchall()]
 
 
 def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period], today: date) -> None:
@@ -525,6 +506,26 @@ def _set_periods(con: duckdb.DuckDBPyConnection, periods: Sequence[Period], toda
     ))
 
 
+def _zero_fill(wide: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """0 instead of NULL for the event counts of a source the unit is collected from."""
+    for source, names in ZERO_FILLED.items():
+        covered = wide["unit_code"].isin(coverage.loc[coverage["source"] == source, "unit_code"])
+        for name in names:
+            if name not in wide.columns:
+                wide[name] = float("nan")
+            wide.loc[covered, name] = wide.loc[covered, name].fillna(0.0)
+    return wide
+
+
+def _expand_sections(wide: pd.DataFrame) -> pd.DataFrame:
+    flags = wide.pop("pt_sections") if "pt_sections" in wide.columns else pd.Series([None] * len(wide))
+    present = flags.notna().to_numpy()
+    matrix = pd.DataFrame(float("nan"), index=wide.index, columns=[f"pt_section_{k}" for k in PORTAL_SECTIONS])
+    if present.any():
+        matrix.loc[present] = [list(v) for v in flags[present]]
+    return pd.concat([wide, matrix.astype("float64")], axis=1)
+
+
 def raw_counts(
     con: duckdb.DuckDBPyConnection,
     periods: Iterable[Period] | None = None,
@@ -535,7 +536,6 @@ def raw_counts(
     """Counts of every unit and period from the raw tables, wide (one column per count name; see `to_wide`).
 
     Default periods: every month, quarter, year and year-to-date that has data.
-
     States "at the period end" of a period still running are taken at `today` (local date) instead.
     """
     months = compute_monthly(con, calendar)
@@ -543,18 +543,24 @@ def raw_counts(
     _set_periods(con, chosen, today or (datetime.now(UTC) + timedelta(hours=7)).date())
     con.execute(CREATE_EVALS)
     con.execute(CREATE_EVAL_MONTHS)
-    con.execute(CREATE_RECORD_COUNTS)
-    for query in STATE_QUERIES:
-        con.execute(INSERT_STATE.format(query=query))
-    con.execute(INSERT_LATEST_PROBE, [list(PORTAL_SECTIONS)])
     con.execute(UNITS_IN_PERIOD)
     con.execute(UNIT_ALIAS)
     con.execute(COVERAGE)
-    _insert_frame(con, ZERO_FILL_NAMES, "zero_fill_frame", pd.DataFrame(
-        [(source, name) for source, names in ZERO_FILLED.items() for name in names], columns=["source", "name"]
-    ))
-    counts = con.execute(PIVOT_WIDE.format(query=FINAL_COUNTS)).df()
-    return counts, chosen
+    pieces = []
+    for table in MONTHLY_QUERIES:
+        con.execute(PERIOD_FLOWS.format(target=f"{table}_p", source=table))
+        pieces.append(f"{table}_p")
+    for table, query in STATE_QUERIES.items():
+        con.execute(MAPPED_STATES.format(target=table, query=query, aggregate="sum"))
+        pieces.append(table)
+    con.execute(MAPPED_STATES.format(target=PROBE_TABLE, query=LATEST_PROBE_IN_PERIOD, aggregate="max"),
+                [list(PORTAL_SECTIONS)])
+    pieces.append(PROBE_TABLE)
+    final = FINAL_WIDE.format(columns=", ".join(PIECE_COLUMNS.format(table=t) for t in pieces),
+                              joins="\n".join(PIECE_JOIN.format(table=t) for t in pieces))
+    wide = con.execute(final).df()
+    wide = _zero_fill(_expand_sections(wide), con.execute(SELECT_COVERAGE).df())
+    return wide, chosen
 
 
 def to_wide(counts: pd.DataFrame) -> pd.DataFrame:
