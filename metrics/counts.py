@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from metrics.calendar import WorkCalendar, load_calendar
@@ -522,8 +523,8 @@ def _expand_sections(wide: pd.DataFrame) -> pd.DataFrame:
     present = flags.notna().to_numpy()
     matrix = pd.DataFrame(float("nan"), index=wide.index, columns=[f"pt_section_{k}" for k in PORTAL_SECTIONS])
     if present.any():
-        matrix.loc[present] = [list(v) for v in flags[present]]
-    return pd.concat([wide, matrix.astype("float64")], axis=1)
+        matrix.loc[present] = np.array(flags[present].tolist(), dtype=np.float64)
+    return pd.concat([wide, matrix], axis=1)
 
 
 def raw_counts(

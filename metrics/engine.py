@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from metrics import scoring
 from metrics.calendar import WorkCalendar
@@ -420,7 +421,8 @@ def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], s
     for table, frame in (("metric_scores", scores.metrics), ("unit_scores", scores.units),
                          ("block_scores", scores.blocks)):
         con.execute(DELETE_ROWS[table], [rubric_id, periods])
-        con.register("frame", frame[frame["period"].isin(periods)])
+        chosen = frame[frame["period"].isin(periods)]
+        con.register("frame", pa.Table.from_pandas(chosen, preserve_index=False))
         try:
             con.execute(INSERT_ROWS[table])
         finally:
