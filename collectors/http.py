@@ -64,21 +64,24 @@ def make_session(settings: HttpSettings = HttpSettings()) -> requests.Session:
     )
     retry.max_retry_after = settings.max_retry_after
     adapter = HTTPAdapter(max_retries=retry, pool_connections=settings.pool_size, pool_maxsize=settings.pool_size)
-    session = requests.Session()
+    session = TimeoutSession((settings.connect_timeout, settings.read_timeout))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = "application/json"
-    session.request = _with_default_timeout(session.request, settings)  # type: ignore[method-assign]
     return session
 
 
-def _with_default_timeout(request: Any, settings: HttpSettings) -> Any:
-    def send(method: str, url: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", (settings.connect_timeout, settings.read_timeout))
-        return request(method, url, **kwargs)
+class TimeoutSession(requests.Session):
+    """A session whose requests always carry (connect, read) timeouts unless the caller gives its own."""
 
-    return send
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        super().__init__()
+        self.timeout = timeout
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
