@@ -418,15 +418,28 @@ def self_report_counts(self_reports: pd.DataFrame | Iterable[tuple[str, str, str
 
 
 def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], scores: Scores) -> None:
-    for table, frame in (("metric_scores", scores.metrics), ("unit_scores", scores.units),
-                         ("block_scores", scores.blocks)):
-        con.execute(DELETE_ROWS[table], [rubric_id, periods])
-        chosen = frame[frame["period"].isin(periods)]
-        con.register("frame", pa.Table.from_pandas(chosen, preserve_index=False))
-        try:
-            con.execute(INSERT_ROWS[table])
-        finally:
-            con.unregister("frame")
+    """Replace the rows of (rubric, periods) in the three score tables, in one transaction when we own it."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        own = True
+    except duckdb.TransactionException:
+        own = False  # the caller (e.g. the daemon's write cycle) already holds a transaction
+    try:
+        for table, frame in (("metric_scores", scores.metrics), ("unit_scores", scores.units),
+                             ("block_scores", scores.blocks)):
+            con.execute(DELETE_ROWS[table], [rubric_id, periods])
+            chosen = frame[frame["period"].isin(periods)]
+            con.register("frame", pa.Table.from_pandas(chosen, preserve_index=False))
+            try:
+                con.execute(INSERT_ROWS[table])
+            finally:
+                con.unregister("frame")
+        if own:
+            con.execute("COMMIT")
+    except Exception:
+        if own:
+            con.execute("ROLLBACK")
+        raise
 
 
 def refresh_scores(
