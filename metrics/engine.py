@@ -417,13 +417,10 @@ def self_report_counts(self_reports: pd.DataFrame | Iterable[tuple[str, str, str
     return pd.concat(out, ignore_index=True) if out else frame.iloc[0:0]
 
 
-def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], scores: Scores) -> None:
-    """Replace the rows of (rubric, periods) in the three score tables, in one transaction when we own it."""
-    try:
+def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], scores: Scores, own: bool) -> None:
+    """Replace the rows of (rubric, periods) in the three score tables, in one transaction when `own`."""
+    if own:
         con.execute("BEGIN TRANSACTION")
-        own = True
-    except duckdb.TransactionException:
-        own = False  # the caller (e.g. the daemon's write cycle) already holds a transaction
     try:
         for table, frame in (("metric_scores", scores.metrics), ("unit_scores", scores.units),
                              ("block_scores", scores.blocks)):
@@ -452,11 +449,13 @@ def refresh_scores(
     staleness: Mapping[tuple[str, str], Iterable[str]] | None = None,
     rubrics: Mapping[str, Rubric] | None = None,
     calendar: WorkCalendar | None = None,
+    own_transaction: bool = True,
 ) -> dict[str, int]:
     """Compute counts from the raw tables and replace the score rows of the given rubrics × periods.
 
     Default rubrics: every rubric file; default periods: every month, quarter, year and YTD with data. The
     previous period of each is computed too (for rank change) but only the requested periods are stored.
+    Each rubric's rows are replaced in one transaction; pass own_transaction=False when calling inside one.
     Returns the number of unit rows written per rubric.
     """
     now = clock()
@@ -478,6 +477,6 @@ def refresh_scores(
         stale = staleness if staleness is not None else staleness_from_attempts(
             con, computed, rubric.stale_after_days, now)
         scores = score_counts(rubric, counts, units, [str(p) for p in computed], staleness=stale, computed_at=now)
-        _write(con, rubric.id, store, scores)
+        _write(con, rubric.id, store, scores, own_transaction)
         written[rubric_id] = int(scores.units["period"].isin(store).sum())
     return written

@@ -47,5 +47,5 @@ def test_an_empty_database_scores_nothing_without_error() -> None:
     assert refresh_scores(con, clock=lambda: NOW) == {"dti-2022": 0, "province-it": 0, "qd766": 0}
     assert con.execute("SELECT count(*) FROM unit_scores").fetchone() == (0,)
     con.execute("BEGIN TRANSACTION")  # the daemon may call it inside its own write transaction
-    refresh_scores(con, ["province-it"], clock=lambda: NOW)
+    refresh_scores(con, ["province-it"], clock=lambda: NOW, own_transaction=False)
     con.execute("COMMIT")
