@@ -18,8 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from importers.pipeline import import_files
 from metrics.backup import BackupError, backup
 from metrics.db import open_snapshot
+from province.registry import load_registry
 from tests.importers.samples import edxml_package
 from tests.ops.conftest import REGISTRY, ROOT, RUBRICS, fill_data_dir
 
@@ -126,6 +128,10 @@ def test_corrupt_snapshot_clear_message_and_the_next_cycle_republishes(tmp_path:
     assert not (tmp_path / "backups").exists() or not any((tmp_path / "backups").iterdir())
     with pytest.raises(duckdb.Error, match="not a valid DuckDB database file"):
         open_snapshot(snapshot)
+    package = tmp_path / "new.edxml"
+    package.write_text(edxml_package(document_id="000.02.27.H27,2026/03/09,7/SNV"), encoding="utf-8")
+    handed = import_files("edxml", [package], data_dir=data_dir, known_units=frozenset(load_registry(REGISTRY).codes()))
+    assert handed.rows == 2  # imports go on while the snapshot is damaged
 
     done = subprocess.run(
         [sys.executable, "-m", "collectors", "--registry", str(REGISTRY), "--data-dir", str(data_dir), "import-inbox"],
@@ -134,6 +140,6 @@ def test_corrupt_snapshot_clear_message_and_the_next_cycle_republishes(tmp_path:
     assert done.returncode == 0, done.stderr
     con = open_snapshot(snapshot)
     try:
-        assert con.execute(SELECT_DOCUMENTS).fetchone() == (6,)  # every committed row is back in the snapshot
+        assert con.execute(SELECT_DOCUMENTS).fetchone() == (8,)  # every committed row and the new import
     finally:
         con.close()
