@@ -13,7 +13,10 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from collectors.instrumentation import make_instruments
+from importers.mapping import load_mapping
+from importers.postfix import load_mailbox_map
 from metrics.backup import verify
+from province.registry import load_registry
 from tests.ops.conftest import fill_data_dir
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
@@ -94,3 +97,17 @@ def test_backup_unit_command_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (folder,) = (tmp_path / "backups").iterdir()
     assert verify(folder)["tables"]["documents"] == 6
+
+
+EXAMPLES = DEPLOY / "examples"
+
+
+@pytest.mark.parametrize("name", ["eoffice-export.toml", "onestop-report.toml"])
+def test_example_mappings_load(name: str) -> None:
+    mapping = load_mapping(EXAMPLES / name)
+    assert mapping.columns
+
+
+def test_example_mailbox_map_loads_against_the_sandbox_registry() -> None:
+    units = frozenset(load_registry(DEPLOY.parent / "data" / "province.toml").codes())
+    assert load_mailbox_map(EXAMPLES / "mail-units.toml", units).unit_of("a@snv.bacninh.gov.vn") == "000.02.27.H27"
