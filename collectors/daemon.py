@@ -40,14 +40,15 @@ POLL_WEIGHT: dict[str, int] = {"onestop": 5, "portal": 3, "mail": 2, "eoffice": 
 ScoringHook = Callable[[duckdb.DuckDBPyConnection], Any]
 
 
-def default_scoring_hook() -> ScoringHook | None:
-    """`metrics.engine.refresh_scores` when the scoring engine is installed, else None (logged)."""
+def default_scoring_hook(data_dir: Path) -> ScoringHook | None:
+    """Scores refreshed with the verified self-reports of `<data_dir>/workflow.sqlite` (block E of the rubric)."""
     try:
-        from metrics.engine import refresh_scores
+        from metrics.publication import WORKFLOW_DB_NAME
+        from workflows.scoring_feed import scoring_hook
     except ImportError as exc:
-        log.warning("scores are not refreshed after cycles: metrics.engine is not importable (%s)", exc)
+        log.warning("scores are not refreshed after cycles: the scoring engine is not importable (%s)", exc)
         return None
-    return refresh_scores
+    return scoring_hook(Path(data_dir) / WORKFLOW_DB_NAME)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Daemon:
         self.clock = clock
         self.session_factory = session_factory or (lambda: make_session(config.http))
         self.instruments = instruments or make_instruments()
-        self.scoring_hook = default_scoring_hook() if scoring_hook == "default" else scoring_hook
+        self.scoring_hook = default_scoring_hook(config.data_dir) if scoring_hook == "default" else scoring_hook
         self.collectors = collectors if collectors is not None else COLLECTORS
         self.province = registry_loader(config.registry_path)
         self.data_dir = Path(config.data_dir)
