@@ -51,6 +51,18 @@ def default_scoring_hook(data_dir: Path) -> ScoringHook | None:
     return scoring_hook(Path(data_dir) / WORKFLOW_DB_NAME)
 
 
+def _audit_registry_change(data_dir: Path, registry_path: Path, registry_hash: str) -> None:
+    """A new or changed registry is an audited event (who: the daemon, what: the file and its hash)."""
+    try:
+        from metrics.publication import WORKFLOW_DB_NAME
+        from workflows.audit import REGISTRY_CHANGE, log_event
+        from workflows.store import open_store
+    except ImportError:
+        return
+    log_event(open_store(Path(data_dir) / WORKFLOW_DB_NAME), actor="daemon", action=REGISTRY_CHANGE,
+              target=str(registry_path), after={"registry_hash": registry_hash})
+
+
 @dataclass(frozen=True)
 class DaemonConfig:
     registry_path: Path
@@ -104,7 +116,8 @@ class Daemon:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.status = StatusFile(self.data_dir, clock=clock)
         self.con = db.connect(self.data_dir / db.LIVE_DB_NAME)
-        db.record_registry(self.con, self.province.units, self.province.registry_hash)
+        if db.record_registry(self.con, self.province.units, self.province.registry_hash):
+            _audit_registry_change(self.data_dir, config.registry_path, self.province.registry_hash)
         self._due: dict[str, float] = {}
         self._due_lock = threading.Lock()
         self._wake = threading.Event()

@@ -184,8 +184,19 @@ def _cmd_publish(args: argparse.Namespace, rubrics: dict[str, Rubric]) -> str:
         pub = publish(con, data_dir / WORKFLOW_DB_NAME, rubric, str(Period.parse(args.period)), published_by=args.by)
     finally:
         con.close()
+    _audit_publication(data_dir, args.by, pub)
     return (f"published {pub.rubric_id} {pub.rubric_version} {pub.period}: {pub.units} units at {pub.published_at}; "
             f"input hash {pub.input_hash}")
+
+
+def _audit_publication(data_dir: Path, actor: str, pub: object) -> None:
+    from workflows.audit import PUBLICATION, log_event
+    from workflows.store import open_store
+
+    target = f"{pub.rubric_id} {pub.rubric_version} {pub.period}"  # type: ignore[attr-defined]
+    log_event(open_store(data_dir / WORKFLOW_DB_NAME), actor=actor, action=PUBLICATION, target=target,
+              after={"units": pub.units, "input_hash": pub.input_hash,  # type: ignore[attr-defined]
+                     "published_at": str(pub.published_at)})  # type: ignore[attr-defined]
 
 
 def _cmd_rubrics(args: argparse.Namespace, rubrics: dict[str, Rubric]) -> str:
