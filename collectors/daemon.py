@@ -228,7 +228,9 @@ class Daemon:
         self.instruments.polls.labels(system, outcome.attempt["outcome"]).inc()
         self.instruments.poll_duration.labels(system).observe(outcome.attempt["duration_s"])
         if outcome.ok:
-            self.instruments.last_success.labels(system).set(time.time())
+            now = time.time()
+            self.instruments.last_success.labels(system).set(now)
+            self.instruments.unit_last_success.labels(outcome.target.unit_code, system).set(now)
 
     def _count_written(self, written: db.CycleWritten, quarantined: dict[str, int]) -> None:
         for table, count in written.records.items():
@@ -256,8 +258,21 @@ class Daemon:
             self.instruments.cycles_skipped.inc()
         self._wake.set()
 
+    SELECT_LAST_SUCCESS = """
+        SELECT unit_code, system, epoch(max(started_at)) FROM attempts WHERE outcome = 'ok' GROUP BY ALL
+    """
+
+    def seed_unit_gauges(self) -> None:
+        """Per-unit last-success gauges from the database, so an alert survives a daemon restart."""
+        started = time.time()
+        last = {(u, s): t for u, s, t in self.con.execute(self.SELECT_LAST_SUCCESS).fetchall()}
+        for target in self.targets(self.config.intervals):
+            key = (target.unit_code, target.system)
+            self.instruments.unit_last_success.labels(*key).set(last.get(key, started))
+
     def run(self, stop: threading.Event) -> None:
         """Run until `stop` is set; the running cycle always finishes (and commits) before returning."""
+        self.seed_unit_gauges()
         self.schedule_jobs()
         for system in self.config.intervals:
             self.mark_due(system)  # catch up at once after a start: the cursors say from where

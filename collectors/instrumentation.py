@@ -15,6 +15,7 @@ class Instruments:
     polls: Counter
     poll_duration: Histogram
     last_success: Gauge
+    unit_last_success: Gauge
     records_written: Counter
     records_quarantined: Counter
     cycle_duration: Histogram
@@ -33,6 +34,10 @@ def make_instruments(registry: CollectorRegistry = REGISTRY) -> Instruments:
         last_success=Gauge("itmon_collector_last_success_timestamp_seconds",
                            "Unix time of the last successful poll of any unit, by system.",
                            ["system"], registry=registry),
+        unit_last_success=Gauge("itmon_collector_unit_last_success_timestamp_seconds",
+                                "Unix time of the last successful poll of one unit's system (seeded from the "
+                                "database at start; the daemon's start time when the unit never succeeded).",
+                                ["unit", "system"], registry=registry),
         records_written=Counter("itmon_collector_records_written", "Raw records stored, by table.",
                                 ["table"], registry=registry),
         records_quarantined=Counter("itmon_collector_records_quarantined",

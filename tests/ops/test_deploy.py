@@ -40,7 +40,7 @@ def test_promtool_check_config() -> None:
 def test_promtool_check_rules() -> None:
     done = promtool("check", "rules", "alerts.yml")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 5 rules found" in done.stdout
+    assert "SUCCESS: 6 rules found" in done.stdout
 
 
 def test_promtool_test_rules() -> None:
@@ -55,6 +55,7 @@ def test_rules_use_only_metrics_the_daemon_exports() -> None:
     instruments.polls.labels("mail", "ok").inc()
     instruments.poll_duration.labels("mail").observe(0.1)
     instruments.last_success.labels("mail").set(1)
+    instruments.unit_last_success.labels("000.00.31.H27", "mail").set(1)
     instruments.records_written.labels("documents").inc()
     instruments.records_quarantined.labels("documents").inc()
     instruments.cycle_duration.observe(1)
