@@ -10,6 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import duckdb
 from prometheus_client import CollectorRegistry, start_http_server
 
 from collectors.daemon import DEFAULT_INTERVALS, Daemon, DaemonConfig
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         daemon = Daemon(config, instruments=make_instruments(CollectorRegistry()) if args.command != "run" else None)
     except (RegistryError, db.StorageError) as exc:
         print(f"collectors: {exc}", file=sys.stderr)
+        return 2
+    except (duckdb.Error, OSError) as exc:
+        print(f"collectors: cannot open or write the database in {args.data_dir}: {exc}. Committed data is kept; "
+              "free space or fix permissions there and start again.", file=sys.stderr)
         return 2
     try:
         if args.command == "run":

@@ -90,7 +90,7 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[tuple[str, str]] = 
             con.execute(INSERT_APPLIED_MIGRATION, [name, datetime.now(UTC)])
             con.execute("COMMIT")
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise StorageError(f"migration {name} failed: {exc}") from exc
         newly_applied.append(name)
     return newly_applied
@@ -306,7 +306,7 @@ def write_cycle(
         )
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
     for item in inbox:
         item.settle(Path(data_dir) / INBOX_DIR)  # type: ignore[arg-type]
@@ -516,6 +516,14 @@ SELECT_REGISTRY_HASHES = "SELECT DISTINCT registry_hash FROM units"
 SELECT_KNOWN_UNITS = "SELECT DISTINCT unit_code FROM units"
 
 
+def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back after a failure without hiding it: a failed COMMIT (a full disk) may leave nothing to roll back."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as exc:
+        log.debug("rollback after a failed transaction: %s", exc)
+
+
 def record_registry(con: duckdb.DuckDBPyConnection, units: Iterable[Any], registry_hash: str) -> int:
     """Store the registry's units (history kept by `valid_from`); a no-op when this registry is stored already."""
     hashes = {h for (h,) in con.execute(SELECT_REGISTRY_HASHES).fetchall()}
@@ -532,7 +540,7 @@ def record_registry(con: duckdb.DuckDBPyConnection, units: Iterable[Any], regist
         con.executemany(UPSERT_UNIT, rows)  # a few hundred registry rows, once per registry change
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        rollback_quietly(con)
         raise
     return len(rows)
 

@@ -91,8 +91,6 @@ def test_full_disk_daemon_keeps_committed_rows_and_ingests_after_space_is_freed(
 
 
 @needs_namespaces
-@pytest.mark.xfail(strict=True, reason="collectors daemon start on a full disk ends in a traceback: "
-                   "metrics.db.record_registry's ROLLBACK after the failed COMMIT hides ENOSPC (reported)")
 def test_full_disk_daemon_says_so_clearly(daemon_on_full_disk: dict) -> None:
     result = daemon_on_full_disk
     assert "Traceback" not in result["failed"]["stderr"]
