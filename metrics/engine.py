@@ -97,7 +97,7 @@ def _pct_labels(targets: np.ndarray, vi: bool) -> pd.Series:
     """'95%' / '99,5%' for a share, the bare number for a rate target (e.g. 8 items a month)."""
     labels = {t: (f"{_fmt_number(t * 100, vi)}%" if t <= 1 else _fmt_number(t, vi))
               for t in np.unique(targets[~np.isnan(targets)])}
-    return pd.Series(targets).map(labels).fillna("").astype(str)
+    return pd.Series(targets).map(labels).astype(object).fillna("").astype(str)
 
 
 def _gap_texts(metric: Metric, needed: np.ndarray, target: np.ndarray) -> tuple[pd.Series, pd.Series]:
