@@ -48,10 +48,10 @@ SIGN_IN = PageEntry("app_pages/sign_in.py", "page.sign_in", "dang-nhap", ":mater
 
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "leader": ("rankings", "unit_card", "trends", "collection_health", "methodology", "disputes", "inspections",
-               "audit"),
+               "audit", "accounts"),
     "it_admin": ("rankings", "unit_card", "trends", "collection_health", "methodology", "self_assessment",
                  "disputes", "inspections", "audit", "accounts"),
-    "unit": ("unit_card", "rankings", "methodology", "self_assessment", "disputes"),
+    "unit": ("unit_card", "rankings", "methodology", "self_assessment", "disputes", "accounts"),
 }
 
 

@@ -147,3 +147,22 @@ def test_inspection_recorded_with_prefilled_checklist_and_follow_up_due(data_dir
 
     page = signed_in(data_dir, "lanhdao", "inspections")
     assert "Ban hành quy chế ký số" in page.dataframe[0].value.iloc[0].tolist()
+
+
+@pytest.mark.parametrize("username", ["lanhdao", "donvi.a"])
+def test_leader_and_unit_change_their_own_password_but_manage_no_accounts(data_dir: Path, username: str) -> None:
+    from tests.workflows.pages import PASSWORDS
+    from workflows.accounts import AuthError, authenticate
+
+    at = signed_in(data_dir, username, "accounts")
+    assert not at.exception
+    assert at.text_input(key="wf_ac_own_old") is not None
+    assert "wf_ac_new_username" not in [w.key for w in at.text_input]
+    at.text_input(key="wf_ac_own_old").input(PASSWORDS[username])
+    at.text_input(key="wf_ac_own_new").input("Mật-khẩu-mới-2026!")
+    at.button[0].click().run()
+    assert not at.exception
+    store = open_store(data_dir / "workflow.sqlite")
+    assert authenticate(store, username, "Mật-khẩu-mới-2026!").username == username
+    with pytest.raises(AuthError):
+        authenticate(store, username, PASSWORDS[username])
