@@ -104,15 +104,15 @@ def period_bounds(period: str) -> tuple[date, date]:
 
 # --- rankings -----------------------------------------------------------------------------------------------
 
-RANKING_SQL = """
-WITH
+# Shared CTEs: the newest name of each unit; units whose latest poll of a system failed, and since when.
+WITH_UNIT_NAMES = """WITH
 unit_names AS (
     SELECT unit_code, name, level
     FROM units
     QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-),
+)"""
 
-last_per_system AS (
+SILENT_UNITS_CTE = """last_per_system AS (
     SELECT unit_code, system,
            max(started_at) FILTER (WHERE outcome = $success) AS last_success,
            arg_max(outcome, started_at) AS last_outcome
@@ -126,8 +126,10 @@ silent_units AS (
     FROM last_per_system
     WHERE last_outcome <> $success
     GROUP BY unit_code
-)
-SELECT s.rank, s.rank_prev, s.rank_prev - s.rank AS places_gained,
+)"""
+
+
+RANKING_SQL = "\n".join((WITH_UNIT_NAMES + ",", SILENT_UNITS_CTE, """SELECT s.rank, s.rank_prev, s.rank_prev - s.rank AS places_gained,
        s.unit_code, coalesce(n.name, s.unit_code) AS name,
        s.index_pct, s.class_label, s.class_label_en, s.points, s.applicable_max,
        coalesce(s.provisional, false) OR q.unit_code IS NOT NULL AS provisional,
@@ -137,7 +139,7 @@ LEFT JOIN unit_names n USING (unit_code)
 LEFT JOIN silent_units q USING (unit_code)
 WHERE s.rubric_id = $rubric_id AND s.level = $level AND s.period = $period
 ORDER BY s.rank NULLS LAST, s.index_pct DESC NULLS LAST, name
-"""
+"""))
 
 BLOCKS_FOR_RANKING_SQL = """
 SELECT b.unit_code, b.block, b.points, b.max_points
@@ -215,30 +217,7 @@ def published_ranking(con: Connection, workflow_path: Path, rubric_id: str, leve
 
 # --- one unit -----------------------------------------------------------------------------------------------
 
-UNIT_SUMMARY_SQL = """
-WITH
-unit_names AS (
-    SELECT unit_code, name, level
-    FROM units
-    QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-),
-
-last_per_system AS (
-    SELECT unit_code, system,
-           max(started_at) FILTER (WHERE outcome = $success) AS last_success,
-           arg_max(outcome, started_at) AS last_outcome
-    FROM attempts
-    GROUP BY unit_code, system
-),
-silent_units AS (
-    SELECT unit_code,
-           min(last_success) AS silent_since,
-           list(system ORDER BY system) AS silent_systems
-    FROM last_per_system
-    WHERE last_outcome <> $success
-    GROUP BY unit_code
-)
-SELECT s.unit_code, coalesce(n.name, s.unit_code) AS name, s.level, s.rubric_version, s.period,
+UNIT_SUMMARY_SQL = "\n".join((WITH_UNIT_NAMES + ",", SILENT_UNITS_CTE, """SELECT s.unit_code, coalesce(n.name, s.unit_code) AS name, s.level, s.rubric_version, s.period,
        s.points, s.applicable_max, s.index_pct, s.rank, s.rank_prev, s.rank_prev - s.rank AS places_gained,
        s.class_label, s.class_label_en, coalesce(s.provisional, false) OR q.unit_code IS NOT NULL AS provisional,
        s.provisional_reason, q.silent_since, q.silent_systems, s.computed_at,
@@ -248,7 +227,7 @@ FROM unit_scores s
 LEFT JOIN unit_names n USING (unit_code)
 LEFT JOIN silent_units q USING (unit_code)
 WHERE s.rubric_id = $rubric_id AND s.unit_code = $unit_code AND s.period = $period
-"""
+"""))
 
 
 def unit_summary(con: Connection, rubric_id: str, unit_code: str, period: str) -> pd.DataFrame:
@@ -499,13 +478,7 @@ def index_trend(con: Connection, rubric_id: str, level: str) -> pd.DataFrame:
     return _df(con, INDEX_TREND_SQL, [rubric_id, level])
 
 
-HEATMAP_SQL = """
-WITH
-unit_names AS (
-    SELECT unit_code, name, level
-    FROM units
-    QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-)
+HEATMAP_SQL = "\n".join((WITH_UNIT_NAMES, """
 SELECT m.unit_code, coalesce(n.name, m.unit_code) AS name, m.metric_id,
        m.points / nullif(m.max_points, 0) AS share
 FROM metric_scores m
@@ -513,7 +486,7 @@ JOIN unit_scores s USING (rubric_id, period, unit_code)
 LEFT JOIN unit_names n ON n.unit_code = m.unit_code
 WHERE m.rubric_id = ? AND s.level = ? AND m.period = ?
 ORDER BY s.rank NULLS LAST, m.metric_id
-"""
+"""))
 
 
 def heatmap(con: Connection, rubric_id: str, level: str, period: str) -> pd.DataFrame:
@@ -542,13 +515,7 @@ def index_values(con: Connection, rubric_id: str, period: str) -> pd.DataFrame:
     return _df(con, INDEX_VALUES_SQL, [rubric_id, period])
 
 
-COMPARE_PERIODS_SQL = """
-WITH
-unit_names AS (
-    SELECT unit_code, name, level
-    FROM units
-    QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-)
+COMPARE_PERIODS_SQL = "\n".join((WITH_UNIT_NAMES, """
 SELECT coalesce(a.unit_code, b.unit_code) AS unit_code,
        coalesce(n.name, a.unit_code, b.unit_code) AS name,
        a.index_pct AS index_a, b.index_pct AS index_b, b.index_pct - a.index_pct AS index_change,
@@ -558,7 +525,7 @@ FULL JOIN (SELECT * FROM unit_scores WHERE rubric_id = $rubric_id AND level = $l
   USING (unit_code)
 LEFT JOIN unit_names n ON n.unit_code = coalesce(a.unit_code, b.unit_code)
 ORDER BY index_change DESC NULLS LAST
-"""
+"""))
 
 
 def compare_periods(con: Connection, rubric_id: str, level: str, period_a: str, period_b: str) -> pd.DataFrame:
@@ -569,13 +536,7 @@ def compare_periods(con: Connection, rubric_id: str, level: str, period_a: str, 
 
 # --- collection health --------------------------------------------------------------------------------------
 
-COLLECTOR_GRID_SQL = """
-WITH
-unit_names AS (
-    SELECT unit_code, name, level
-    FROM units
-    QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-)
+COLLECTOR_GRID_SQL = "\n".join((WITH_UNIT_NAMES, """
 SELECT a.unit_code, coalesce(n.name, a.unit_code) AS name, a.system,
        max(a.started_at) FILTER (WHERE a.outcome = $success) AS last_success,
        max(a.started_at) FILTER (WHERE a.outcome <> $success) AS last_failure,
@@ -586,7 +547,7 @@ FROM attempts a
 LEFT JOIN unit_names n USING (unit_code)
 GROUP BY ALL
 ORDER BY name, a.system
-"""
+"""))
 
 
 def collector_grid(con: Connection) -> pd.DataFrame:
@@ -649,18 +610,12 @@ def freshness(con: Connection) -> dict[str, Any]:
     return {key: (None if pd.isna(value) else value) for key, value in row.items()}
 
 
-UNIT_LIST_SQL = """
-WITH
-unit_names AS (
-    SELECT unit_code, name, level
-    FROM units
-    QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY valid_from DESC) = 1
-)
+UNIT_LIST_SQL = "\n".join((WITH_UNIT_NAMES, """
 SELECT DISTINCT s.unit_code, coalesce(n.name, s.unit_code) AS name, s.level
 FROM unit_scores s LEFT JOIN unit_names n USING (unit_code)
 WHERE s.rubric_id = ? AND s.period = ?
 ORDER BY name
-"""
+"""))
 
 
 def unit_list(con: Connection, rubric_id: str, period: str) -> pd.DataFrame:
