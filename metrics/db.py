@@ -98,17 +98,32 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[tuple[str, str]] = 
 
 # ------------------------------------------------------------------------------------------------- write path
 
-UPSERT_TEMPLATE = """
+# The raw tables carry no key index (schema migration 0002): this one writer keeps each natural key unique.
+INSERT_TEMPLATE = """
 INSERT INTO {table} BY NAME
-SELECT * EXCLUDE (__pos)
-FROM (SELECT *, CAST(? AS TIMESTAMPTZ) AS collected_at FROM __batch) AS b
-{dedupe}
-{on_conflict}
+SELECT * EXCLUDE (__pos), CAST(? AS TIMESTAMPTZ) AS collected_at
+FROM {source} AS b
+{unblocked}
 """
-ON_CONFLICT_TEMPLATE = "ON CONFLICT ({keys}) DO UPDATE SET {assignments}{guard}"
-DEDUPE_TEMPLATE = "QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"
+UNBLOCKED_TEMPLATE = "WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})"
+DELETE_REPLACED_TEMPLATE = "DELETE FROM {table} AS t USING {source} AS b WHERE {match}{guard}"
+DEDUPE_TEMPLATE = """
+CREATE OR REPLACE TEMP TABLE __latest AS
+SELECT * FROM __batch QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1
+"""
+DROP_DEDUPED = "DROP TABLE IF EXISTS __latest"
 COUNT_DUPLICATE_KEYS_TEMPLATE = "SELECT count(*) - count(DISTINCT ({keys})) FROM __batch"
 ANY_STORED_KEY_TEMPLATE = "SELECT EXISTS (SELECT 1 FROM __batch SEMI JOIN {table} USING ({keys}))"
+COUNT_DUPLICATE_STORED_KEYS_TEMPLATE = "SELECT count(*) - count(DISTINCT ({keys})) FROM {table}"
+
+
+@dataclass(frozen=True)
+class _UpsertPlan:
+    """The statements of one upsert; identifiers come from the schema's own catalogue, never from input."""
+
+    dedupe: str | None
+    delete: str | None
+    insert: str
 
 
 def upsert_records(
@@ -118,7 +133,7 @@ def upsert_records(
 
     Within the batch the row with the greatest `updated_at` (then the later row) is kept; against stored rows,
     an incoming version replaces the stored one unless it is older. Returns the number of rows inserted or
-    replaced.
+    replaced. Call it inside the caller's transaction: the delete and the insert must commit together.
     """
     if records.num_rows == 0:
         return 0
@@ -131,16 +146,22 @@ def upsert_records(
     try:
         keys = ", ".join(RAW_TABLE_KEYS[table])
         (duplicates,) = con.execute(COUNT_DUPLICATE_KEYS_TEMPLATE.format(keys=keys)).fetchone()  # type: ignore[misc]
-        # Conflict handling costs about twice a plain insert; skip it when no key is stored yet (first loads).
+        # First loads and backfills of new months touch no stored key: a plain append, no join.
         (overlaps,) = con.execute(ANY_STORED_KEY_TEMPLATE.format(table=table, keys=keys)).fetchone()  # type: ignore[misc]
-        sql = _upsert_sql(table, tuple(records.column_names), dedupe=duplicates > 0, on_conflict=overlaps)
-        (stored,) = con.execute(sql, [collected_at]).fetchone()  # type: ignore[misc]
+        plan = _upsert_plan(table, tuple(records.column_names), dedupe=duplicates > 0, overlaps=overlaps)
+        if plan.dedupe:
+            con.execute(plan.dedupe)
+        if plan.delete:
+            con.execute(plan.delete)
+        (stored,) = con.execute(plan.insert, [collected_at]).fetchone()  # type: ignore[misc]
+        if plan.dedupe:
+            con.execute(DROP_DEDUPED)
     finally:
         _release(con, "__batch")
     return int(stored)
 
 
-def _upsert_sql(table: str, columns: tuple[str, ...], *, dedupe: bool, on_conflict: bool = True) -> str:
+def _upsert_plan(table: str, columns: tuple[str, ...], *, dedupe: bool, overlaps: bool) -> _UpsertPlan:
     keys = RAW_TABLE_KEYS.get(table)
     if keys is None:
         raise StorageError(f"unknown raw table {table!r}; valid tables: {sorted(RAW_TABLE_KEYS)}")
@@ -148,21 +169,31 @@ def _upsert_sql(table: str, columns: tuple[str, ...], *, dedupe: bool, on_confli
     unknown = [c for c in columns if c not in known]
     if unknown:
         raise StorageError(f"table {table}: unknown columns {unknown}; valid columns: {sorted(known)}")
-    written = [c for c in columns if c != "collected_at"] + ["collected_at"]
-    updatable = [c for c in written if c not in keys]
     has_version = "updated_at" in columns
+    source = "__latest" if dedupe else "__batch"
     order = ("updated_at DESC, " if has_version else "") + "__pos DESC"
-    # Identifiers come from the schema's own catalogue, never from input.
-    conflict = ON_CONFLICT_TEMPLATE.format(
-        keys=", ".join(keys),
-        assignments=", ".join(f"{c} = excluded.{c}" for c in updatable),
-        guard=f" WHERE excluded.updated_at >= {table}.updated_at" if has_version else "",
+    match = " AND ".join(f"t.{k} = b.{k}" for k in keys)
+    delete = insert_guard = None
+    if overlaps:
+        delete = DELETE_REPLACED_TEMPLATE.format(
+            table=table, source=source, match=match, guard=" AND t.updated_at <= b.updated_at" if has_version else "")
+        # After the delete, a stored row left under an incoming key is a newer version: it blocks the insert.
+        insert_guard = UNBLOCKED_TEMPLATE.format(table=table, match=match) if has_version else None
+    return _UpsertPlan(
+        dedupe=DEDUPE_TEMPLATE.format(keys=", ".join(keys), order=order) if dedupe else None,
+        delete=delete,
+        insert=INSERT_TEMPLATE.format(table=table, source=source, unblocked=insert_guard or ""),
     )
-    return UPSERT_TEMPLATE.format(
-        table=table,
-        dedupe=DEDUPE_TEMPLATE.format(keys=", ".join(keys), order=order) if dedupe else "",
-        on_conflict=conflict if on_conflict else "",
-    )
+
+
+def duplicate_keys(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per raw table that share a natural key with another row: 0 everywhere unless the write path broke."""
+    found = {}
+    for table, keys in RAW_TABLE_KEYS.items():
+        (extra,) = con.execute(  # type: ignore[misc]
+            COUNT_DUPLICATE_STORED_KEYS_TEMPLATE.format(table=table, keys=", ".join(keys))).fetchone()
+        found[table] = int(extra)
+    return found
 
 
 _CATALOGUE: dict[str, list[tuple[str, str, bool]]] = {}

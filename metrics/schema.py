@@ -7,6 +7,8 @@ end of MIGRATIONS; an applied migration is never edited.
 
 from __future__ import annotations
 
+import re
+
 MIGRATION_0001_RAW = """
 CREATE TABLE units (
     unit_code     VARCHAR NOT NULL,
@@ -216,10 +218,6 @@ CREATE TABLE ingested_files (
 );
 """
 
-MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_raw_tables", MIGRATION_0001_RAW),
-]
-
 RAW_TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("unit_code", "doc_id"),
     "dossiers": ("unit_code", "ma_ho_so"),
@@ -231,3 +229,34 @@ RAW_TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "portal_probes": ("unit_code", "probed_at"),
     "portal_items": ("unit_code", "url"),
 }
+
+
+REBUILD_TABLE_TEMPLATE = """
+ALTER TABLE {table} RENAME TO {table}__keyed;
+{ddl}
+INSERT INTO {table} SELECT * FROM {table}__keyed;
+DROP TABLE {table}__keyed;
+"""
+
+
+def _raw_tables_without_primary_keys() -> str:
+    """0002: rebuild each raw table with the same columns but no primary key.
+
+    Maintaining a composite VARCHAR key index cost about 1.4 s per million rows inserted, more than the rest of
+    the write path together; the natural key is now kept unique by the one writer's set-based upsert
+    (`metrics.db.upsert_records`: delete the older stored versions, insert what no newer version blocks), and
+    `metrics.db.duplicate_keys` checks it. Derived from 0001's text, which is never edited.
+    """
+    statements = []
+    for table in RAW_TABLE_KEYS:
+        start = MIGRATION_0001_RAW.index(f"CREATE TABLE {table} (")
+        ddl = MIGRATION_0001_RAW[start:MIGRATION_0001_RAW.index(");", start) + 2]
+        ddl = re.sub(r",\s*PRIMARY KEY \([^)]*\)\s*\);$", "\n);", ddl)
+        statements.append(REBUILD_TABLE_TEMPLATE.format(table=table, ddl=ddl))
+    return "\n".join(statements)
+
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_raw_tables", MIGRATION_0001_RAW),
+    ("0002_raw_tables_without_primary_keys", _raw_tables_without_primary_keys()),
+]

@@ -3,16 +3,19 @@ snapshot."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from collectors.validation import validate
 from metrics import db
-from metrics.schema import MIGRATIONS
+from metrics.schema import MIGRATIONS, RAW_TABLE_KEYS
 
 NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
 UNITS = frozenset({"000.00.31.H10", "000.00.32.H10"})
@@ -31,9 +34,57 @@ def store(con: duckdb.DuckDBPyConnection, records: list[dict], cycle_id: str = "
 
 def test_migrations_are_recorded_and_applied_once(data_dir: Path) -> None:
     con = db.connect(data_dir / "live.duckdb")
-    assert con.execute("SELECT name FROM schema_migrations").fetchall() == [(MIGRATIONS[0][0],)]
+    applied = con.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
+    assert applied == [(name,) for name, _ in MIGRATIONS]
     assert db.migrate(con) == []
     con.close()
+
+
+def test_the_keyless_migration_keeps_stored_rows_and_their_constraints(data_dir: Path) -> None:
+    """A database created before 0002 (keyed raw tables) keeps every row and NOT NULL rule after it."""
+    path = data_dir / "live.duckdb"
+    con = db.connect(path, migrations=MIGRATIONS[:1])
+    store(con, [dossier("H1", "2026-03-02T08:15:00+07:00"), dossier("H2", "2026-03-03T08:15:00+07:00")])
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+                       "AND table_name = 'dossiers'").fetchone() == (1,)
+    con.close()
+    con = db.connect(path)
+    assert con.execute("SELECT ma_ho_so FROM dossiers ORDER BY ma_ho_so").fetchall() == [("H1",), ("H2",)]
+    keyed = con.execute("SELECT DISTINCT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")
+    assert not {t for (t,) in keyed.fetchall()} & set(RAW_TABLE_KEYS)
+    with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed: dossiers.ma_ho_so"):
+        con.execute("INSERT INTO dossiers (unit_code, ma_ho_so, ngay_tiep_nhan, updated_at, collected_at) "
+                    "VALUES ('000.00.31.H10', NULL, now(), now(), now())")
+    store(con, [dossier("H1", "2026-03-09T08:15:00+07:00", "da_tra_ket_qua")], "c2")
+    assert con.execute("SELECT trang_thai FROM dossiers WHERE ma_ho_so = 'H1'").fetchall() == [("da_tra_ket_qua",)]
+    assert db.duplicate_keys(con) == dict.fromkeys(RAW_TABLE_KEYS, 0)
+    con.close()
+
+
+VERSIONS = [f"2026-03-0{day}T08:00:00+07:00" for day in range(1, 6)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=st.lists(st.lists(st.tuples(st.sampled_from(["H1", "H2", "H3", "H4"]), st.sampled_from(VERSIONS),
+                                           st.sampled_from(["dang_xu_ly", "da_tra_ket_qua", "cho_bo_sung"])),
+                                 min_size=1, max_size=6), min_size=1, max_size=5))
+def test_every_key_holds_its_latest_version_once_whatever_the_batches(
+    data_dir: Path, batches: list[list[tuple[str, str, str]]]
+) -> None:
+    """Model: per key the greatest (updated_at, batch, position) wins, and each key is stored exactly once."""
+    path = data_dir / f"prop-{uuid.uuid4().hex}.duckdb"
+    con = db.connect(path)
+    expected: dict[str, tuple[tuple[datetime, int, int], str]] = {}
+    for b, batch in enumerate(batches):
+        store(con, [dossier(code, version, status) for code, version, status in batch], f"c{b}")
+        for pos, (code, version, status) in enumerate(batch):
+            rank = (datetime.fromisoformat(version), b, pos)
+            if code not in expected or rank >= expected[code][0]:
+                expected[code] = (rank, status)
+    stored = con.execute("SELECT ma_ho_so, trang_thai FROM dossiers ORDER BY ma_ho_so").fetchall()
+    assert stored == sorted((code, status) for code, (_, status) in expected.items())
+    con.close()
+    path.unlink()
 
 
 def test_a_failing_migration_names_itself_and_leaves_nothing_behind(data_dir: Path) -> None:
