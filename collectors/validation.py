@@ -154,6 +154,8 @@ def validate(
         for name in ("__input", "__known_units"):
             con.unregister(name)
     is_good = pc.equal(checked.column("__reason"), "")
+    if pc.all(is_good).as_py() is not False:  # the usual bulk case: nothing to split out
+        return checked.drop_columns(["__row", "__reason"]), _quarantine_rows(table, arrow_input, checked.slice(0, 0))
     good = checked.filter(is_good).drop_columns(["__row", "__reason"])
     bad = checked.filter(pc.invert(is_good))
     return good, _quarantine_rows(table, arrow_input, bad)
@@ -193,10 +195,9 @@ def _quarantine_rows(table: str, arrow_input: pa.Table, bad: pa.Table) -> pa.Tab
 def _check_sql(columns: list[tuple[str, str, bool]], rules: list[tuple[str, str]], schema: pa.Schema) -> str:
     # Identifiers come from the schema catalogue and the RULES table above, never from input.
     typed = ", ".join(f"TRY_CAST(raw.{n} AS {t}) AS {n}" for n, t, _ in columns)
-    field_checks = ", ".join(
-        _field_check(n, t, nn, _ALREADY_TYPED.get(t, lambda _: False)(schema.field(n).type))
-        for n, t, nn in columns
-    )
+    checks = [_field_check(n, t, nn, _ALREADY_TYPED.get(t, lambda _: False)(schema.field(n).type))
+              for n, t, nn in columns]
+    field_checks = ", ".join(c for c in checks if c != "NULL") or "NULL"
     rule_checks = ", ".join(
         f"CASE WHEN {predicate} THEN {_sql_text(reason)} END" for predicate, reason in rules
     ) or "NULL"
@@ -207,7 +208,7 @@ def _field_check(name: str, data_type: str, not_null: bool, already_typed: bool)
     raw = f"raw.{name}"
     required = f"CASE WHEN {raw} IS NULL THEN '{name}: missing (required)' END" if not_null else "NULL"
     if already_typed:
-        return required
+        return required  # "NULL" when there is nothing to check: left out of the query
     shown = f"'''' || left(CAST({raw} AS VARCHAR), 40) || ''''"
     if data_type in _INTEGER_TYPES:
         bad = (f"NOT regexp_full_match(CAST({raw} AS VARCHAR), '-?[0-9]+') "
