@@ -86,7 +86,7 @@ if not unit_user:
 
 chart_rows = min(views.CHART_ROWS, int(shown["index_pct"].notna().sum()))
 if chart_rows:
-    st.plotly_chart(views.ranking_chart(shown, t("rankings.chart_title", count=chart_rows), t("col.index"), lang()),
+    st.altair_chart(views.ranking_chart(shown, t("rankings.chart_title", count=chart_rows), t("col.index"), lang()),
                     key="rankings_chart")
 
 risers, fallers = api.movers(frame)

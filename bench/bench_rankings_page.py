@@ -96,7 +96,7 @@ def open_ranking(browser: Browser, url: str) -> float:
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
     page.locator("[data-testid='stDataFrame']").first.wait_for(state="visible", timeout=60_000)
-    page.locator("[data-testid='stPlotlyChart']").first.wait_for(state="visible", timeout=60_000)
+    page.locator("[data-testid='stVegaLiteChart'] .marks").first.wait_for(state="visible", timeout=60_000)
     wait_for_app_run(page)
     elapsed = time.perf_counter() - started - 0.3  # wait_for_app_run's fixed debounce pause
     context.close()

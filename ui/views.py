@@ -1,14 +1,16 @@
 """Page-ready frames and figures, computed once per snapshot version and cached (role-neutral).
 
 Pages rerun on every click; these keep the per-run work to filtering and rendering.
+The rankings chart is Vega-Lite (Altair), not Plotly: it is on the first page every user opens, and Plotly's
+4.7 MB browser bundle took over a second of the first load to evaluate (bench/bench_rankings_page.py).
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from metrics import api
@@ -59,19 +61,23 @@ def search(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     return frame[frame["folded_name"].str.contains(needle, regex=False)]
 
 
-def ranking_chart(frame: pd.DataFrame, title: str, axis_title: str, lang: str) -> go.Figure:
+def ranking_chart(frame: pd.DataFrame, title: str, axis_title: str, lang: str) -> alt.Chart:
     """Horizontal bars of the first ``CHART_ROWS`` rows' index, coloured by class, best at the top."""
-    rows = frame.dropna(subset=["index_pct"]).head(CHART_ROWS).iloc[::-1]
-    figure = go.Figure(go.Bar(
-        x=rows["index_pct"], y=rows["name"], orientation="h", text=rows["class_text"],
-        marker_color=[CLASS_COLOURS.get(label, UNCLASSIFIED_COLOUR) for label in rows["class_label"]],
-        hovertemplate="%{y}: %{x:.2f} (%{text})<extra></extra>", textposition="none",
-    ))
-    figure.update_layout(
-        title=title, height=max(320, 22 * len(rows)), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis={"title": axis_title, "range": [0, 100]}, separators=",." if lang == "vi" else ".,",
+    rows = frame.dropna(subset=["index_pct"]).head(CHART_ROWS)
+    data = pd.DataFrame({
+        "name": rows["name"],
+        "index_pct": rows["index_pct"].astype(float),
+        "index_text": [fmt.fixed(value, lang) for value in rows["index_pct"]],
+        "class_text": rows["class_text"].fillna("—"),
+        "colour": [CLASS_COLOURS.get(label, UNCLASSIFIED_COLOUR) for label in rows["class_label"]],
+    })
+    return alt.Chart(data, title=title, height=max(320, 22 * len(rows))).mark_bar().encode(
+        x=alt.X("index_pct:Q", title=axis_title, scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("name:N", title=None, sort=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("colour:N", scale=None),
+        tooltip=[alt.Tooltip("name:N", title=text("col.unit_name", lang)),
+                 alt.Tooltip("index_text:N", title=axis_title), alt.Tooltip("class_text:N", title=text("col.class", lang))],
     )
-    return figure
 
 
 def records_view(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -59,7 +59,7 @@ def test_rankings_level_period_and_accentless_search(chromium: Browser, dashboar
     page = open_signed_in(chromium, dashboard_url, "lanhdao")
     expect(page.get_by_role("heading", name="Bảng xếp hạng")).to_be_visible()
     expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
-    expect(page.locator("[data-testid='stPlotlyChart']").first).to_be_visible(timeout=20_000)
+    expect(page.locator("[data-testid='stVegaLiteChart'] .marks").first).to_be_visible(timeout=20_000)
 
     page.get_by_role("radio", name="Xã, phường, đặc khu").click()
     wait_for_app_run(page)

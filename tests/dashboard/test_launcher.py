@@ -53,7 +53,7 @@ def test_run_command_serves_the_sandbox_ranked(chromium: Browser, tmp_path: Path
         page.get_by_label("Mật khẩu").fill(LEADER_PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
         wait_for_app_run(page)
-        chart = page.locator("[data-testid='stPlotlyChart']").first
+        chart = page.locator("[data-testid='stVegaLiteChart']").first
         deadline = time.monotonic() + FIRST_RANKING_TIMEOUT_S
         while not chart.is_visible() and time.monotonic() < deadline:
             page.wait_for_timeout(3000)  # the first-load progress page refreshes itself

@@ -67,7 +67,7 @@ def test_rankings_lists_every_department_best_first(signed_in: Callable[..., App
     assert len(table) == 6
     assert table["rank"].tolist() == sorted(table["rank"].tolist())
     assert "Sở Y tế" in table["name"].tolist()
-    assert at.get("plotly_chart")
+    assert at.get("vega_lite_chart")
 
 
 def test_every_page_says_how_fresh_and_flags_old_data(signed_in: Callable[..., AppTest]) -> None:
