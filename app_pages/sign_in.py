@@ -17,6 +17,21 @@ def oidc_configured() -> bool:
         return False
 
 
+ERROR_KEY = "_itmon_sign_in_error"
+
+
+def _sign_in() -> None:
+    """Form callback: it runs before the script, so a successful sign-in renders the first page in the same
+    run (no second run through this page and ``st.rerun``)."""
+    try:
+        identity = authenticate(store(), st.session_state.get("wf_sign_in_username", ""),
+                                st.session_state.get("wf_sign_in_password", ""))
+    except AuthError as error:
+        st.session_state[ERROR_KEY] = error
+    else:
+        st.session_state[session.IDENTITY_KEY] = identity
+
+
 st.title(tr("wf.sign_in"))
 st.caption(tr("wf.sign_in_intro"))
 
@@ -36,15 +51,10 @@ if oidc_configured():
         st.login()
 
 with st.form("wf_sign_in"):
-    username = st.text_input(tr("wf.username"), autocomplete="username")
-    password = st.text_input(tr("wf.password"), type="password", autocomplete="current-password")
-    submitted = st.form_submit_button(tr("wf.sign_in"), type="primary")
+    st.text_input(tr("wf.username"), autocomplete="username", key="wf_sign_in_username")
+    st.text_input(tr("wf.password"), type="password", autocomplete="current-password", key="wf_sign_in_password")
+    st.form_submit_button(tr("wf.sign_in"), type="primary", on_click=_sign_in)
 
-if submitted:
-    try:
-        identity = authenticate(store(), username, password)
-    except AuthError as error:
-        st.error(error.message(lang()), icon=":material/lock:")
-    else:
-        st.session_state[session.IDENTITY_KEY] = identity
-        st.rerun()
+refused = st.session_state.pop(ERROR_KEY, None)
+if refused is not None:
+    st.error(refused.message(lang()), icon=":material/lock:")

@@ -21,7 +21,7 @@ from tests.dashboard.seed import SEARCH_UNIT, SILENT_UNIT
 from ui.data import DATA_DIR_ENV, workflow_store_path
 from ui.i18n import LANGUAGES, text
 from ui.navigation import PAGES, ROLE_PAGES, page_keys
-from ui.session import SELECTED_UNIT_KEY
+from ui.session import IDENTITY_KEY, SELECTED_UNIT_KEY
 from workflows import open_store
 from workflows.accounts import authenticate, create_account
 
@@ -155,6 +155,23 @@ def test_tampered_identity_is_refused(signed_in: Callable[..., AppTest]) -> None
     at.run()
     assert not at.exception
     assert "_itmon_identity" not in at.session_state
+
+
+def test_sign_in_form_refuses_a_wrong_password_then_opens_the_rankings(dashboard_env: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert at.title[0].value == "Đăng nhập"
+    at.text_input(key="wf_sign_in_username").input("lanhdao")
+    at.text_input(key="wf_sign_in_password").input("not-the-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
+    assert IDENTITY_KEY not in at.session_state
+
+    at.text_input(key="wf_sign_in_password").input(PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert not at.error
+    assert at.session_state[IDENTITY_KEY].username == "lanhdao"
+    assert at.title[0].value == "Bảng xếp hạng"
 
 
 def test_collection_health_shows_the_failing_source(signed_in: Callable[..., AppTest]) -> None:
