@@ -5,12 +5,14 @@ dashboard test seed. Figures, all measured in this run:
 - server time of the rankings page, warm: median of repeated AppTest runs of app.py on the communes view
   (the largest level; queries cached);
 - cold: the first run after the caches are cleared (the baseline for "warm");
-- first load in Debian's Chromium against `streamlit run`: a new browser session, from opening the URL to the
-  ranking table and chart visible, sign-in included (default view: departments); also the very first session
-  after the server started (imports, snapshot open); the same on the 13-unit sandbox as the baseline.
+- first load in Debian's Chromium against `streamlit run`: a new browser session (fresh context: empty cache,
+  no cookies), from opening the URL to the ranking table and chart drawn, sign-in included (default view:
+  departments); median of ``--sessions`` such sessions, one after another on the running server; also the very
+  first session after the server started (imports, snapshot open); the same on the 13-unit sandbox as the
+  baseline, with the 1-minute load average (the machine is shared, so figures are noisy).
 Targets: < 300 ms warm, < 3 s first load. Last line: one JSON object.
 
-    python3 bench/bench_rankings_page.py [--units 5000] [--months 24] [--runs 15]
+    python3 bench/bench_rankings_page.py [--units 5000] [--months 24] [--runs 15] [--sessions 5]
 """
 
 from __future__ import annotations
@@ -103,15 +105,15 @@ def open_ranking(browser: Browser, url: str) -> float:
     return elapsed
 
 
-def first_load(browser: Browser, data_dir: Path) -> tuple[float, float]:
-    """(first session after the server started, a new browser session on the running server), seconds."""
+def first_load(browser: Browser, data_dir: Path, sessions: int) -> tuple[float, list[float]]:
+    """(first session after the server started, ``sessions`` new browser sessions on the running server), seconds."""
     port = free_port()
     process = subprocess.Popen(streamlit_command(port), cwd=REPO, env={**os.environ, DATA_DIR_ENV: str(data_dir)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: requests.get(f"{url}/_stcore/health", timeout=1).text == "ok", 90, "streamlit")
-        return open_ranking(browser, url), open_ranking(browser, url)
+        return open_ranking(browser, url), [open_ranking(browser, url) for _ in range(sessions)]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -122,6 +124,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=5000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--sessions", type=int, default=5, help="new browser sessions per server (median shown)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-rankings-") as tmp:
         national, small = Path(tmp) / "national", Path(tmp) / "small"
@@ -135,19 +138,25 @@ def main() -> None:
               f"cold/warm {cold * 1000 / warm_ms:.1f}x; target < 300 ms")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            small_cold, small_load = first_load(browser, small)
-            national_cold, national_load = first_load(browser, national)
+            small_cold, small_loads = first_load(browser, small, args.sessions)
+            load_small = os.getloadavg()[0]
+            national_cold, national_loads = first_load(browser, national, args.sessions)
+            load_national = os.getloadavg()[0]
             browser.close()
-        print(f"first load in a new Chromium session (open, sign in, ranking visible): national {national_load:.2f} s; "
-              f"13-unit sandbox (baseline) {small_load:.2f} s; ratio {national_load / small_load:.2f}; target < 3 s")
+        national_load, small_load = statistics.median(national_loads), statistics.median(small_loads)
+        print(f"first load in a new Chromium session (open, sign in, ranking visible), median of {args.sessions}: "
+              f"national {national_load:.2f} s (min {min(national_loads):.2f}, max {max(national_loads):.2f}; "
+              f"load average {load_national:.1f}); 13-unit sandbox (baseline) {small_load:.2f} s "
+              f"(min {min(small_loads):.2f}, max {max(small_loads):.2f}; load average {load_small:.1f}); "
+              f"ratio {national_load / small_load:.2f}; target < 3 s")
         print(f"the same as the first session after the server started: national {national_cold:.2f} s; "
               f"13-unit sandbox {small_cold:.2f} s")
     print(json.dumps({
         "name": "rankings_page_server_warm", "value": round(warm_ms, 1), "unit": "ms",
         "cold_ms": round(cold * 1000, 1), "first_load_s": round(national_load, 2),
-        "first_load_baseline_small_s": round(small_load, 2),
+        "first_load_max_s": round(max(national_loads), 2), "first_load_baseline_small_s": round(small_load, 2),
         "first_load_after_server_start_s": round(national_cold, 2), "load_average_1m": round(os.getloadavg()[0], 1), "units": args.units, "months": args.months,
-        "rows_shown": rows, "runs": args.runs, "targets": {"warm_ms": 300, "first_load_s": 3},
+        "rows_shown": rows, "runs": args.runs, "sessions": args.sessions, "targets": {"warm_ms": 300, "first_load_s": 3},
     }))
 
 
