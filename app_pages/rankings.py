@@ -70,8 +70,10 @@ config = {
     **{name: st.column_config.NumberColumn(t("col.block", block=name.removeprefix("block_")), format="%.2f")
        for name in block_names},
 }
-clicked = st.dataframe(shown, column_order=columns, column_config=config, hide_index=True, key="rankings_table",
-                       placeholder="—", on_select="ignore" if unit_user else "rerun", selection_mode="single-row")
+# Only the shown columns (and the unit's code and provisional flag, hidden) go to the browser: a third fewer bytes.
+clicked = st.dataframe(shown[[*columns, "unit_code", "provisional"]], column_order=columns, column_config=config,
+                       hide_index=True, key="rankings_table", placeholder="—",
+                       on_select="ignore" if unit_user else "rerun", selection_mode="single-row")
 
 if not unit_user:
     if clicked and clicked.selection.rows:
@@ -90,13 +92,14 @@ if chart_rows:
                     key="rankings_chart")
 
 risers, fallers = api.movers(frame)
+mover_columns = ["movement", "name", "index_pct"]
 left, right = st.columns(2)
 with left:
     st.subheader(t("rankings.risers"))
-    st.dataframe(risers, column_order=["movement", "name", "index_pct"], column_config=config, hide_index=True)
+    st.dataframe(risers[mover_columns], column_config=config, hide_index=True)
 with right:
     st.subheader(t("rankings.fallers"))
-    st.dataframe(fallers, column_order=["movement", "name", "index_pct"], column_config=config, hide_index=True)
+    st.dataframe(fallers[mover_columns], column_config=config, hide_index=True)
 
 title = t("export.ranking_title", level=t(f"level.{level}"), period=fmt.period_label(period, lang()))
 subtitle = t("export.ranking_subtitle", rubric=rubric_id, date=fmt.today_label(lang()))
