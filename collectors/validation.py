@@ -243,8 +243,27 @@ def _as_arrow(records: Records, columns: list[tuple[str, str, bool]]) -> pa.Tabl
         if data_type.endswith("[]"):
             arrays[name] = pa.array(values, pa.list_(pa.string()))
         else:
-            arrays[name] = pa.array([_as_text(v) for v in values], pa.string())
+            arrays[name] = _text_array(values)
     return pa.table(arrays) if arrays else pa.table({})
+
+
+def _text_array(values: list[Any]) -> pa.Array:
+    """The column as text, exactly as `_as_text` renders each value; vectorised when the JSON values of the
+    column share one plain type (strings, integers or booleans: the bulk case), value by value otherwise."""
+    try:
+        return pc.utf8_normalize(pa.array(values, pa.string()), form="NFC")  # typed: much faster than inferring
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+    try:
+        inferred = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        inferred = None
+    if inferred is not None:
+        if pa.types.is_null(inferred.type):
+            return pa.nulls(len(inferred), pa.string())
+        if pa.types.is_boolean(inferred.type) or pa.types.is_int64(inferred.type):
+            return pc.cast(inferred, pa.string())
+    return pa.array([_as_text(v) for v in values], pa.string())
 
 
 def _conform_arrow(table: pa.Table, columns: list[tuple[str, str, bool]]) -> pa.Table:
