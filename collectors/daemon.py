@@ -27,7 +27,7 @@ from collectors import COLLECTORS
 from collectors.base import Collector, Target, Window
 from collectors.http import HttpSettings, make_session
 from collectors.instrumentation import Instruments, make_instruments
-from collectors.runner import PollOutcome, assemble_batch, poll_targets, utcnow
+from collectors.runner import BatchBuilder, PollOutcome, poll_targets, utcnow
 from collectors.status import StatusFile
 from metrics import db
 from province.registry import Province, load_registry
@@ -164,7 +164,10 @@ class Daemon:
         for (unit, system, feed), cursor in cursors.items():
             cursors_by_target.setdefault((unit, system), {})[feed] = cursor
 
+        builder = BatchBuilder(self.province.codes())
+
         def on_done(outcome: PollOutcome) -> None:
+            builder.add(outcome)  # validates full blocks now, while the pool keeps polling
             progress["done"] += 1
             progress["records"] += outcome.attempt["records_read"]
             self._count_poll(outcome)
@@ -185,8 +188,8 @@ class Daemon:
                                 session_factory=self.session_factory, max_workers=self.config.max_workers,
                                 clock=self.clock, on_done=on_done)
         poll_seconds = time.perf_counter() - poll_began
-        batch, quarantined = assemble_batch(outcomes, cycle_id=cycle_id, kind=kind, started_at=started_at,
-                                            known_units=self.province.codes(), keep_cursors=backfill is None)
+        batch, quarantined = builder.finish(cycle_id=cycle_id, kind=kind, started_at=started_at,
+                                            keep_cursors=backfill is None)
         self.status.update(phase="writing", units_done=len(outcomes))
         written = db.write_cycle(self.con, batch, data_dir=self.data_dir, known_units=frozenset(self.province.codes()),
                                  clock=self.clock)

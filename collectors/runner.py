@@ -1,7 +1,8 @@
 """One cycle's polling: every (unit, system) target in a thread pool, an attempt row for each, then the batch.
 
-Polling never holds a database transaction: `poll_targets` only reads over HTTP, and `assemble_batch` validates
-what was read into a `metrics.db.CycleBatch` that the daemon writes in one short transaction.
+Polling never holds a database transaction: `poll_targets` only reads over HTTP, and a `BatchBuilder` validates
+what was read (while the pool is still polling) into a `metrics.db.CycleBatch` that the daemon writes in one short
+transaction.
 """
 
 from __future__ import annotations
@@ -133,47 +134,91 @@ def poll_targets(
     return outcomes
 
 
+VALIDATION_BLOCK_ROWS = 50_000
+
+
+class BatchBuilder:
+    """Validates what the polls read while the pool keeps polling, then assembles the cycle's `CycleBatch`.
+
+    `add` takes each outcome as it completes (the daemon calls it from `poll_targets`' `on_done`): the records
+    leave the harvest at once and are validated per table in blocks of `block_rows`, so the validation of a
+    first load overlaps its HTTP reads and millions of raw dicts are not all held until the poll ends. A block
+    costs one query; rows are checked one by one, so how they are grouped does not change the outcome.
+    """
+
+    def __init__(self, known_units: Iterable[str] | None, *, block_rows: int = VALIDATION_BLOCK_ROWS) -> None:
+        self.units = None if known_units is None else frozenset(known_units)
+        self.block_rows = block_rows
+        self.outcomes: list[PollOutcome] = []
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._sources: dict[str, str] = {}
+        self._good: dict[str, list[pa.Table]] = {}
+        self._bad: list[pa.Table] = []
+        self.quarantined: dict[str, int] = {}
+        self._example: dict[str, str] = {}
+        self._quarantined_units: set[tuple[str, str]] = set()
+
+    def add(self, outcome: PollOutcome) -> None:
+        """Take `outcome` (its harvest's records are moved out); validate every table whose block is full."""
+        self.outcomes.append(outcome)
+        if outcome.harvest is None:
+            return
+        for table, records in outcome.harvest.records.items():
+            self._pending.setdefault(table, []).extend(records)
+            self._sources[table] = f"collector:{outcome.target.system}"
+        outcome.harvest.records.clear()
+        for table, records in list(self._pending.items()):
+            if len(records) >= self.block_rows:
+                self._validate(table)
+
+    def _validate(self, table: str) -> None:
+        records = self._pending.pop(table, [])
+        if not records:
+            return
+        good, bad = validate(table, records, self.units)
+        self._good.setdefault(table, []).append(good)
+        if bad.num_rows:
+            bad = bad.drop_columns(["source"]).add_column(0, "source", _constant(self._sources[table], bad.num_rows))
+            self._bad.append(bad)
+            self.quarantined[table] = self.quarantined.get(table, 0) + bad.num_rows
+            self._example.setdefault(table, bad.column("reason")[0].as_py())
+            self._quarantined_units.update((unit, table) for unit in bad.column("unit_code").to_pylist())
+
+    def finish(self, *, cycle_id: str, kind: str, started_at: datetime,
+               keep_cursors: bool = True) -> tuple[CycleBatch, dict[str, int]]:
+        """Validate what is left and return the batch (one Arrow table per raw table) with the quarantined
+        count per table."""
+        for table in list(self._pending):
+            self._validate(table)
+        batch = CycleBatch(cycle_id=cycle_id, kind=kind, started_at=started_at)
+        batch.attempts.extend(o.attempt for o in self.outcomes)
+        for table, parts in self._good.items():
+            batch.records[table] = [pa.concat_tables(parts) if len(parts) > 1 else parts[0]]
+        batch.quarantined.extend(self._bad)
+        for table, count in self.quarantined.items():
+            log.warning("%s: %d records quarantined, e.g. %s", table, count, self._example[table])
+        if keep_cursors:
+            for outcome in self.outcomes:
+                if not outcome.ok or outcome.harvest is None:
+                    continue
+                held = outcome.harvest.hold_cursor_on_quarantine
+                batch.cursors.extend(
+                    (outcome.target.unit_code, outcome.target.system, feed, cursor)
+                    for feed, cursor in outcome.harvest.cursors.items()
+                    if feed not in held or (outcome.target.unit_code, held[feed]) not in self._quarantined_units
+                )
+        return batch, dict(self.quarantined)
+
+
 def assemble_batch(
     outcomes: Iterable[PollOutcome], *, cycle_id: str, kind: str, started_at: datetime,
     known_units: Iterable[str] | None, keep_cursors: bool = True,
 ) -> tuple[CycleBatch, dict[str, int]]:
     """Validate everything read into one `CycleBatch`; returns it with the quarantined count per table."""
-    batch = CycleBatch(cycle_id=cycle_id, kind=kind, started_at=started_at)
-    outcomes = list(outcomes)
-    by_table: dict[str, list[dict[str, Any]]] = {}
-    sources: dict[str, str] = {}
+    builder = BatchBuilder(known_units)
     for outcome in outcomes:
-        batch.attempts.append(outcome.attempt)
-        if outcome.harvest is None:
-            continue
-        for table, records in outcome.harvest.records.items():
-            by_table.setdefault(table, []).extend(records)
-            sources[table] = f"collector:{outcome.target.system}"
-    quarantined: dict[str, int] = {}
-    quarantined_units: set[tuple[str, str]] = set()
-    units = None if known_units is None else frozenset(known_units)
-    for table, records in by_table.items():
-        if not records:
-            continue
-        good, bad = validate(table, records, units)
-        batch.records.setdefault(table, []).append(good)
-        if bad.num_rows:
-            bad = bad.drop_columns(["source"]).add_column(0, "source", _constant(sources[table], bad.num_rows))
-            batch.quarantined.append(bad)
-            quarantined[table] = bad.num_rows
-            quarantined_units.update((unit, table) for unit in bad.column("unit_code").to_pylist())
-            log.warning("%s: %d records quarantined, e.g. %s", table, bad.num_rows, bad.column("reason")[0])
-    if keep_cursors:
-        for outcome in outcomes:
-            if not outcome.ok or outcome.harvest is None:
-                continue
-            held = outcome.harvest.hold_cursor_on_quarantine
-            batch.cursors.extend(
-                (outcome.target.unit_code, outcome.target.system, feed, cursor)
-                for feed, cursor in outcome.harvest.cursors.items()
-                if feed not in held or (outcome.target.unit_code, held[feed]) not in quarantined_units
-            )
-    return batch, quarantined
+        builder.add(outcome)
+    return builder.finish(cycle_id=cycle_id, kind=kind, started_at=started_at, keep_cursors=keep_cursors)
 
 
 def _constant(value: str, n: int) -> pa.Array:
