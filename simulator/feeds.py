@@ -15,6 +15,7 @@ from simulator.generate import (
     CENTRAL_SENDERS,
     DOC_CHANNELS,
     DOC_DIRECTIONS,
+    DOC_STATUSES,
     DOC_TYPE_ABBR,
     DOC_TYPES,
     DOSSIER_STATUSES,
@@ -29,7 +30,16 @@ from simulator.generate import (
     month_last,
     stable_hash,
 )
-from simulator.timegrid import NEVER, NULL, day_seconds, format_day, format_ts, to_date
+from simulator.timegrid import (
+    NEVER,
+    NULL,
+    day_seconds,
+    format_day,
+    format_day_list,
+    format_ts,
+    format_ts_list,
+    to_date,
+)
 
 Record = dict[str, object]
 INCREMENTAL_FEEDS = {"eoffice": ("documents",), "onestop": ("dossiers", "procedures", "feedback"),
@@ -74,6 +84,23 @@ def decode_token(token: str, parts: int) -> tuple[int, ...]:
     return numbers
 
 
+class Columns:
+    """The columns of a page's rows (row `rows[i]` of chunk `which[i]`), in page order, gathered per chunk."""
+
+    def __init__(self, chunks: list[Chunk], which: np.ndarray, rows: np.ndarray) -> None:
+        self.chunks = chunks
+        self.rows = rows
+        self.groups = [(int(k), np.flatnonzero(which == k)) for k in np.unique(which)]
+
+    def __call__(self, name: str) -> np.ndarray:
+        if len(self.groups) == 1:
+            return self.chunks[self.groups[0][0]][name][self.rows]
+        out = np.empty(len(self.rows), dtype=self.chunks[self.groups[0][0]][name].dtype)
+        for k, at in self.groups:
+            out[at] = self.chunks[k][name][self.rows[at]]
+        return out
+
+
 def _initials(name: str) -> str:
     if name.startswith(("Xã ", "Phường ")):
         return "UBND"
@@ -92,6 +119,9 @@ class Feeds:
         self.builders: dict[str, Callable[[Unit, Chunk, int, bool, int], Record]] = {
             "documents": self._document, "dossiers": self._dossier, "procedures": self._procedure,
             "feedback": self._feedback, "mailboxes": self._mailbox}
+        # The bulk feeds build a whole page at once from its columns (same records as the builders above).
+        self.page_builders: dict[str, Callable[[Unit, Columns, np.ndarray, np.ndarray], list[Record]]] = {
+            "documents": self._documents, "dossiers": self._dossiers}
 
     # ---- incremental feeds -------------------------------------------------------------------------------
     def chunks(self, unit: Unit, feed: str, now: int, since: int | None) -> list[Chunk]:
@@ -130,9 +160,13 @@ class Feeds:
         idx = np.flatnonzero(mask)
         order = idx[np.lexsort((keys[idx], updated[idx]))]
         chosen = order[:size]
-        build = self.builders[feed]
-        items = [build(unit, chunks[which[i]], int(row[i]), bool(is_final[i]), int(updated[i]) + skew)
-                 for i in chosen]
+        if feed in self.page_builders and len(chosen):
+            columns = Columns(chunks, which[chosen], row[chosen])
+            items = self.page_builders[feed](unit, columns, is_final[chosen], updated[chosen] + skew)
+        else:
+            build = self.builders[feed]
+            items = [build(unit, chunks[which[i]], int(row[i]), bool(is_final[i]), int(updated[i]) + skew)
+                     for i in chosen]
         next_token = None
         if len(order) > size:
             back = min(overlap, len(chosen) - 1)
@@ -170,6 +204,78 @@ class Feeds:
                 self._other(unit, int(c["sender"][i]) + k * 7919) for k in range(receivers))),
             "updated_at": format_ts(updated),
         }
+
+    def _documents(self, unit: Unit, col: Columns, final: np.ndarray, updated: np.ndarray) -> list[Record]:
+        """`_document` for every row of a page, from the page's columns."""
+        direction = col("direction")
+        incoming = direction == 0
+        cancelled = col("cancelled")
+        t0 = col("t0")
+        done = np.where(incoming, np.where(final & ~cancelled, col("ngay_hoan_thanh"), NULL), t0)
+        t0_text = format_ts_list(t0)
+        status = np.where(incoming, np.where(final, np.where(cancelled, 4, 2), np.where(col("forwarded"), 1, 0)), 2)
+        own = self._abbr[unit.code]
+        records = []
+        for (i, d, typ, num, sk, khan, mat, vb, dk, cx, han, ht, st, ky, paper, ch, net, sender, rec, up) in zip(
+                range(len(final)), direction.tolist(), col("doc_type").tolist(), col("number").tolist(),
+                col("sortkey").tolist(), col("do_khan").tolist(), col("do_mat").tolist(),
+                format_day_list(col("ngay_van_ban")), format_ts_list(col("ngay_dang_ky")),
+                format_ts_list(col("ngay_chuyen")), format_day_list(col("han_xu_ly")), format_ts_list(done),
+                status.tolist(), col("ky_so").tolist(), col("paper").tolist(), col("channel").tolist(),
+                col("on_network").tolist(), col("sender").tolist(), col("receivers").tolist(),
+                format_ts_list(updated), strict=True):
+            is_in = d == 0
+            abbr = DOC_TYPE_ABBR[typ]
+            from_code = self._other(unit, sender) if is_in else None
+            author = self._abbr.get(from_code or "", "UBND") if is_in else own
+            records.append({
+                "doc_id": f"VB{sk:09d}", "unit_code": unit.code, "direction": DOC_DIRECTIONS[d],
+                "so_ky_hieu": f"{num}/{abbr}-{author}" if abbr else f"{num}/{author}-VP",
+                "loai_van_ban": DOC_TYPES[typ], "do_khan": khan, "do_mat": mat, "ngay_van_ban": vb,
+                "ngay_ky": None if is_in else t0_text[i], "ngay_phat_hanh": None if is_in else t0_text[i],
+                "ngay_den": t0_text[i] if is_in else None, "ngay_dang_ky": dk, "ngay_chuyen_xu_ly": cx,
+                "han_xu_ly": han, "ngay_hoan_thanh": ht, "trang_thai": DOC_STATUSES[st], "ky_so": ky,
+                "kem_ban_giay": paper, "kenh": DOC_CHANNELS[ch], "xu_ly_tren_mang": None if not is_in else net,
+                "co_quan_gui": from_code,
+                "noi_nhan": None if is_in else (unit.code if d == 2 else ";".join(
+                    self._other(unit, sender + k * 7919) for k in range(rec))),
+                "updated_at": up,
+            })
+        return records
+
+    def _dossiers(self, unit: Unit, col: Columns, final: np.ndarray, updated: np.ndarray) -> list[Record]:
+        """`_dossier` for every row of a page, from the page's columns."""
+        status = col("status")
+        resolved = final & np.isin(status, list(END_STATUSES))
+        shown_status = np.where(final | ~np.isin(status, list(END_STATUSES)), status, 0)
+        procs = self.store.get(unit, "procedures")["sortkey"]
+        proc_keys = procs[col("proc")].tolist()
+        fee = col("fee")
+        rating = col("rating")
+        code = unit.code
+        return [
+            {
+                "ma_ho_so": f"{code}-{key // 10000:06d}-{key % 10000:04d}",
+                "ma_tthc": f"{pk // 1_000_000}.{pk % 1_000_000:06d}", "unit_code": code, "kenh": kenh,
+                "ngay_tiep_nhan": received, "ngay_hen_tra": due, "ngay_ket_thuc_xu_ly": ended,
+                "ngay_tra_ket_qua": returned, "trang_thai": DOSSIER_STATUSES[st], "so_lan_bo_sung": supplements,
+                "tong_ngay_tam_dung": paused, "co_phieu_xin_loi": apology, "co_nghia_vu_tai_chinh": has_fee,
+                "thanh_toan_truc_tuyen": paid if has_fee else None, "da_dong_bo_dvcqg": synced,
+                "so_hoa_ho_so": digitised, "ket_qua_dien_tu": e_result, "danh_gia_hai_long": rate,
+                "updated_at": up,
+            }
+            for (key, pk, kenh, received, due, ended, returned, st, supplements, paused, apology, has_fee, paid,
+                 synced, digitised, e_result, rate, up) in zip(
+                col("sortkey").tolist(), proc_keys, col("kenh").tolist(), format_ts_list(col("first")),
+                format_ts_list(col("hen_tra")), format_ts_list(np.where(resolved, col("ket_thuc"), NULL)),
+                format_ts_list(np.where(resolved, col("tra"), NULL)), shown_status.tolist(),
+                np.where(final, col("supplements"), 0).tolist(), np.where(final, col("paused"), 0).tolist(),
+                (resolved & col("apology")).tolist(), fee.tolist(), col("paid_online").tolist(),
+                col("synced").tolist(), col("digitised").tolist(),
+                np.where(resolved, col("e_result"), None).tolist(),  # type: ignore[call-overload]
+                np.where(resolved & (rating != 0), rating, None).tolist(),  # type: ignore[call-overload]
+                format_ts_list(updated), strict=True)
+        ]
 
     def _other(self, unit: Unit, pick: int) -> str:
         if pick % 5 == 0 or len(self.codes) < 2:
@@ -234,6 +340,7 @@ class Feeds:
         boxes = self.store.get(unit, "mailboxes")
         items: list[Record] = []
         last_key = (0, 0)
+        box_ids = boxes["id"].tolist()
         for month in self.world.months_of(unit, last):
             if month_last(month) < date_from:
                 continue
@@ -241,14 +348,20 @@ class Feeds:
             day = c["day"]
             mask = (day >= day_seconds(date_from)) & (day <= day_seconds(last))
             mask &= (day > after_day) | ((day == after_day) & (c["box"] > after_box))
-            for i in np.flatnonzero(mask):
-                if len(items) == size:
-                    return Page(items, encode_token(*last_key))
-                box = int(c["box"][i])
-                last_key = (int(day[i]), box)
-                items.append({"mailbox_id": str(boxes["id"][box]), "unit_code": unit.code,
-                              "ngay": format_day(int(day[i])), "dang_nhap": bool(c["login"][i]),
-                              "so_thu_gui": int(c["sent"][i]), "so_thu_nhan": int(c["received"][i])})
+            rows = np.flatnonzero(mask)
+            room = size - len(items)
+            taken = rows[:room]
+            if len(taken):
+                box = c["box"][taken]
+                items.extend(
+                    {"mailbox_id": box_ids[b], "unit_code": unit.code, "ngay": d, "dang_nhap": login,
+                     "so_thu_gui": sent, "so_thu_nhan": received}
+                    for b, d, login, sent, received in zip(
+                        box.tolist(), format_day_list(day[taken]), c["login"][taken].tolist(),
+                        c["sent"][taken].tolist(), c["received"][taken].tolist(), strict=True))
+                last_key = (int(day[taken[-1]]), int(box[-1]))
+            if len(rows) > room:
+                return Page(items, encode_token(*last_key))
         return Page(items, None)
 
     # ---- one-stop monthly statistics -----------------------------------------------------------------------

@@ -53,6 +53,23 @@ def format_day(seconds: int) -> str | None:
     return _iso_day(int(seconds) // 86400)
 
 
+def format_ts_list(seconds: np.ndarray) -> list[str | None]:
+    """`format_ts` of every element, vectorised (a page of records formats its timestamps in one call)."""
+    seconds = np.asarray(seconds, dtype=np.int64)
+    valid = (seconds >= 0) & (seconds != NEVER)
+    text = np.datetime_as_string(np.where(valid, seconds, 0).astype("datetime64[s]"), unit="s").tolist()
+    return [t + TZ_SUFFIX if ok else None for t, ok in zip(text, valid.tolist(), strict=True)]
+
+
+def format_day_list(seconds: np.ndarray) -> list[str | None]:
+    """`format_day` of every element, vectorised."""
+    seconds = np.asarray(seconds, dtype=np.int64)
+    valid = (seconds >= 0) & (seconds != NEVER)
+    days = (np.where(valid, seconds, 0) // 86400).astype("datetime64[D]")
+    text = np.datetime_as_string(days, unit="D").tolist()
+    return [t if ok else None for t, ok in zip(text, valid.tolist(), strict=True)]
+
+
 def parse_ts(text: str) -> int:
     """Seconds of local time from an ISO 8601 timestamp (any offset) or a date; ValueError when unreadable."""
     if len(text) == 10:
