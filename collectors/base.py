@@ -7,7 +7,7 @@ failed attempt with the reason. It never touches the database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -46,6 +46,12 @@ class Window:
     backfill_to: date | None = None
     history_start: date | None = None
     page_size: int = 1000
+    # Told the number of records of each page as it arrives (progress of a long first load); None: nobody asks.
+    on_records: Callable[[int], None] | None = field(default=None, compare=False, repr=False)
+
+    def report(self, count: int) -> None:
+        if self.on_records is not None and count:
+            self.on_records(count)
 
     @property
     def today(self) -> date:

@@ -83,6 +83,7 @@ def read_incremental(
                 if value is not None and value.tzinfo is not None and (newest is None or value > newest):
                     newest = value
             records.append(item)
+        window.report(len(body["items"]))
     previous = window.cursors.get(feed)
     if newest is None:
         return records, previous

@@ -28,6 +28,7 @@ class MailCollector:
                 if not isinstance(item, dict):
                     raise client.error(f"{client.base_url}/activity page {page + 1}: an item is not an object")
             harvest.add("mail_activity", body["items"])
+            window.report(len(body["items"]))
         if window.backfill_from is None:
             harvest.cursors["activity"] = last.isoformat()
         harvest.http_status = client.last_status
