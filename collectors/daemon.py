@@ -13,13 +13,15 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 import requests
 import schedule
 
@@ -30,6 +32,7 @@ from collectors.instrumentation import Instruments, make_instruments
 from collectors.runner import BatchBuilder, PollOutcome, poll_targets, utcnow
 from collectors.status import StatusFile
 from metrics import db
+from metrics.periods import Period, periods_for_months
 from province.registry import Province, load_registry
 
 log = logging.getLogger(__name__)
@@ -40,15 +43,55 @@ POLL_WEIGHT: dict[str, int] = {"onestop": 5, "portal": 3, "mail": 2, "eoffice": 
 ScoringHook = Callable[[duckdb.DuckDBPyConnection], Any]
 
 
+FULL_RESCORE_EVERY_S = 3600.0
+
+
+class IncrementalScoring:
+    """The daemon's scoring hook: `refresh_scores` with the verified self-reports of the workflow store (block E
+    of the rubric), over the periods the cycle touched only.
+
+    Every period is recomputed on the first call, when the caller passes `periods=None`, when the verified
+    self-reports changed since the last call, and at least every `full_every_s` seconds (which also catches a
+    corrected record whose new version moved all its dates later than the old one's).
+    """
+
+    incremental = True
+
+    def __init__(self, store_path: Path, *, full_every_s: float = FULL_RESCORE_EVERY_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.store_path = Path(store_path)
+        self.full_every_s = full_every_s
+        self.monotonic = monotonic
+        self.last_periods: list[str] | None = None  # what the last call recomputed; None: every period
+        self._reports: list[tuple[str, str, str, float]] | None = None
+        self._last_full: float | None = None
+
+    def __call__(self, con: duckdb.DuckDBPyConnection, periods: Sequence[Period] | None = None) -> dict[str, int]:
+        from metrics.engine import refresh_scores
+        from workflows.selfreport import verified_counts
+        from workflows.store import open_store
+
+        reports = verified_counts(open_store(self.store_path))
+        now = self.monotonic()
+        full = (periods is None or self._last_full is None or reports != self._reports
+                or now - self._last_full >= self.full_every_s)
+        written = refresh_scores(con, self_reports=reports, periods=None if full else periods)
+        self._reports = reports
+        if full:
+            self._last_full = now
+        self.last_periods = None if full else sorted(str(p) for p in periods or ())
+        return written
+
+
 def default_scoring_hook(data_dir: Path) -> ScoringHook | None:
     """Scores refreshed with the verified self-reports of `<data_dir>/workflow.sqlite` (block E of the rubric)."""
     try:
+        import workflows.selfreport  # noqa: F401 — only to know whether the workflow store is available
         from metrics.publication import WORKFLOW_DB_NAME
-        from workflows.scoring_feed import scoring_hook
     except ImportError as exc:
         log.warning("scores are not refreshed after cycles: the scoring engine is not importable (%s)", exc)
         return None
-    return scoring_hook(Path(data_dir) / WORKFLOW_DB_NAME)
+    return IncrementalScoring(Path(data_dir) / WORKFLOW_DB_NAME)
 
 
 def _audit_registry_change(data_dir: Path, registry_path: Path, registry_hash: str) -> None:
@@ -165,15 +208,29 @@ class Daemon:
             cursors_by_target.setdefault((unit, system), {})[feed] = cursor
 
         builder = BatchBuilder(self.province.codes())
+        progress_lock = threading.Lock()
+        reported: dict[tuple[str, str], int] = {}
+
+        def count_records(key: tuple[str, str], count: int) -> None:
+            with progress_lock:
+                reported[key] = reported.get(key, 0) + count
+                progress["records"] += count
+                records = progress["records"]
+            self.status.update(records_so_far=records)
 
         def on_done(outcome: PollOutcome) -> None:
             builder.add(outcome)  # validates full blocks now, while the pool keeps polling
-            progress["done"] += 1
-            progress["records"] += outcome.attempt["records_read"]
+            key = (outcome.target.unit_code, outcome.target.system)
+            with progress_lock:
+                progress["done"] += 1
+                # pages already counted as they arrived; a failed poll's pages are taken back
+                progress["records"] += outcome.attempt["records_read"] - reported.pop(key, 0)
+                done, records = progress["done"], progress["records"]
             self._count_poll(outcome)
-            self.status.update(units_done=progress["done"], records_so_far=progress["records"])
+            self.status.update(units_done=done, records_so_far=records)
 
         def window_for(target: Target) -> Window:
+            key = (target.unit_code, target.system)
             return Window(
                 now=self.clock(),
                 cursors=cursors_by_target.get((target.unit_code, target.system), {}),
@@ -181,6 +238,7 @@ class Daemon:
                 backfill_to=backfill[1] if backfill else None,
                 history_start=self.config.history_start,
                 page_size=self.config.page_size,
+                on_records=lambda count: count_records(key, count),
             )
 
         poll_began = time.perf_counter()
@@ -191,10 +249,11 @@ class Daemon:
         batch, quarantined = builder.finish(cycle_id=cycle_id, kind=kind, started_at=started_at,
                                             keep_cursors=backfill is None)
         self.status.update(phase="writing", units_done=len(outcomes))
+        changed = self._changed_span(batch)
         written = db.write_cycle(self.con, batch, data_dir=self.data_dir, known_units=frozenset(self.province.codes()),
                                  clock=self.clock)
         self._count_written(written, quarantined)
-        self._refresh_scores()
+        self._refresh_scores(None if written.inbox_files or written.rejected_files else changed)
         self.status.update(phase="publishing")
         publish_began = time.perf_counter()
         snapshot = db.publish_snapshot(self.con, self.data_dir)
@@ -218,13 +277,75 @@ class Daemon:
         (found,) = self.con.execute(self.SELECT_ANY_CYCLE).fetchone()  # type: ignore[misc]
         return bool(found)
 
-    def _refresh_scores(self) -> None:
+    SELECT_LAST_SUCCESS_AT = """
+        SELECT unit_code, system, max(started_at) FROM attempts WHERE outcome = 'ok' GROUP BY ALL
+    """
+    SELECT_SCORED_MONTHS = "SELECT DISTINCT period FROM unit_scores WHERE regexp_full_match(period, '\\d{4}-\\d{2}')"
+
+    def _changed_span(self, batch: db.CycleBatch) -> tuple[date, set[tuple[int, int]]] | None:
+        """(earliest local day whose scores the batch can change, the months its records fall in), or None for
+        every period.
+
+        The earliest day is the earliest date in any record written, or the previous success of a system
+        polled successfully now (the staleness flags of the periods since then change); None when a system
+        succeeds for the first time. Run before the write: it reads the attempts stored so far.
+        """
+        tz = db_timezone()
+        since = self.clock().astimezone(tz).date()
+        months: set[tuple[int, int]] = set()
+        previous = {(u, s): at for u, s, at in self.con.execute(self.SELECT_LAST_SUCCESS_AT).fetchall()}
+        for attempt in batch.attempts:
+            if attempt["outcome"] != "ok":
+                continue
+            at = previous.get((attempt["unit_code"], attempt["system"]))
+            if at is None:
+                return None
+            since = min(since, at.astimezone(tz).date())
+        for parts in batch.records.values():
+            for part in parts:
+                for column, field_type in zip(part.column_names, part.schema.types, strict=True):
+                    if pa.types.is_timestamp(field_type):
+                        values = pc.cast(part.column(column), pa.timestamp("us", tz=db.LOCAL_TIMEZONE))
+                    elif pa.types.is_date(field_type):
+                        values = part.column(column)
+                    else:
+                        continue
+                    keys = pc.unique(pc.add(pc.multiply(pc.year(values), 12), pc.month(values))).to_pylist()
+                    months.update(divmod(k - 1, 12) for k in keys if k is not None)
+        if months:
+            year, month = min(months)
+            since = min(since, date(year, month + 1, 1))
+        return since, {(y, m + 1) for y, m in months}
+
+    def _refresh_scores(self, changed: tuple[date, date] | None = None) -> None:
         if self.scoring_hook is None:
             return
         try:
-            self.scoring_hook(self.con)
+            if getattr(self.scoring_hook, "incremental", False):
+                self.scoring_hook(self.con, periods=self._touched_periods(changed))
+            else:
+                self.scoring_hook(self.con)
         except Exception:  # noqa: BLE001 — stale scores must not stop collection; the log says why
             log.exception("refreshing scores failed; the snapshot keeps the previous scores")
+
+    def _touched_periods(self, changed: tuple[date, set[tuple[int, int]]] | None) -> list[Period] | None:
+        """The periods of the months from the changed span's first day on that hold data (scored before, or the
+        current month when this batch has records in it), so a month without data never gets score rows; None
+        (every period) when the span reaches before the first month scored so far or nothing was scored yet.
+        A month the engine would newly count as having data otherwise waits for the next full refresh."""
+        if changed is None:
+            return None
+        since, batch_months = changed
+        try:
+            scored = {(p.year, p.first_month) for p in map(Period.parse, (r for (r,) in
+                      self.con.execute(self.SELECT_SCORED_MONTHS).fetchall()))}
+        except duckdb.CatalogException:
+            return None
+        if not scored or since < date(*min(scored), 1):
+            return None
+        today = self.clock().astimezone(db_timezone()).date()
+        months = scored | ({(today.year, today.month)} & batch_months)  # a month that just began
+        return periods_for_months(sorted(m for m in months if m >= (since.year, since.month)))
 
     def _count_poll(self, outcome: PollOutcome) -> None:
         system = outcome.target.system

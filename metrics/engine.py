@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from metrics import scoring
 from metrics.calendar import WorkCalendar
-from metrics.counts import add_derived, combine, raw_counts, to_wide
-from metrics.periods import Period
+from metrics.counts import DATA_MONTHS, MONTH_OF, MONTHLY_QUERIES, add_derived, combine, raw_counts, to_wide
+from metrics.periods import Period, periods_for_months
 from metrics.rubric import SOURCES, Metric, Rubric, load_rubrics
 
 VN_TZ = timezone(timedelta(hours=7))
@@ -439,6 +439,12 @@ def _write(con: duckdb.DuckDBPyConnection, rubric_id: str, periods: list[str], s
         raise
 
 
+def _data_months(con: duckdb.DuckDBPyConnection) -> list[tuple[int, int]]:
+    """The (year, month) pairs with data, from the monthly tables `raw_counts` just built on `con`."""
+    union = " UNION ".join(MONTH_OF.format(table=table) for table in MONTHLY_QUERIES)
+    return [(int(y), int(m)) for y, m in con.execute(DATA_MONTHS.format(union=union)).fetchall()]
+
+
 def refresh_scores(
     con: duckdb.DuckDBPyConnection,
     rubric_ids: Iterable[str] | None = None,
@@ -468,6 +474,10 @@ def refresh_scores(
     with_prev = None if requested is None else sorted({*requested, *(p.previous() for p in requested)}, key=str)
     counts, computed = raw_counts(con, with_prev, calendar=calendar, today=now.astimezone(VN_TZ).date())
     store = [str(p) for p in (requested or computed)]
+    if requested is not None:
+        # A previous period serves rank changes only when it has data: the same ranks as a full refresh.
+        with_data = set(periods_for_months(_data_months(con)))
+        computed = [p for p in computed if p in requested or p in with_data]
     counts = combine(counts, self_report_counts(self_reports, computed))
     units = con.execute(UNITS_FOR_PERIODS).df()
     ensure_score_tables(con)
