@@ -18,14 +18,17 @@ def oidc_configured() -> bool:
 
 
 ERROR_KEY = "_itmon_sign_in_error"
+PASSWORD_KEY = "wf_sign_in_password"
 
 
 def _sign_in() -> None:
     """Form callback: it runs before the script, so a successful sign-in renders the first page in the same
     run (no second run through this page and ``st.rerun``)."""
+    password = st.session_state.get(PASSWORD_KEY, "")
+    # The password must not outlive the check in the server's session state (memory dumps, debug views).
+    st.session_state[PASSWORD_KEY] = ""
     try:
-        identity = authenticate(store(), st.session_state.get("wf_sign_in_username", ""),
-                                st.session_state.get("wf_sign_in_password", ""))
+        identity = authenticate(store(), st.session_state.get("wf_sign_in_username", ""), password)
     except AuthError as error:
         st.session_state[ERROR_KEY] = error
     else:
@@ -52,7 +55,7 @@ if oidc_configured():
 
 with st.form("wf_sign_in"):
     st.text_input(tr("wf.username"), autocomplete="username", key="wf_sign_in_username")
-    st.text_input(tr("wf.password"), type="password", autocomplete="current-password", key="wf_sign_in_password")
+    st.text_input(tr("wf.password"), type="password", autocomplete="current-password", key=PASSWORD_KEY)
     st.form_submit_button(tr("wf.sign_in"), type="primary", on_click=_sign_in)
 
 refused = st.session_state.pop(ERROR_KEY, None)

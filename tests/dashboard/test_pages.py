@@ -165,12 +165,14 @@ def test_sign_in_form_refuses_a_wrong_password_then_opens_the_rankings(dashboard
     at.button[0].click().run()
     assert [e.value for e in at.error] == ["Tên đăng nhập hoặc mật khẩu không đúng."]
     assert IDENTITY_KEY not in at.session_state
+    assert at.session_state["wf_sign_in_password"] == ""
 
     at.text_input(key="wf_sign_in_password").input(PASSWORD)
     at.button[0].click().run()
     assert not at.exception
     assert not at.error
     assert at.session_state[IDENTITY_KEY].username == "lanhdao"
+    assert at.session_state["wf_sign_in_password"] == ""
     assert at.title[0].value == "Bảng xếp hạng"
 
 
