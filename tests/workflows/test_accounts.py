@@ -6,6 +6,7 @@ import dataclasses
 import logging
 
 import pytest
+from argon2 import PasswordHasher
 
 from tests.workflows.conftest import PASSWORDS, FakeClock, sign_in
 from workflows import WorkflowStore
@@ -163,6 +164,17 @@ def test_passwords_are_never_stored_or_logged_in_clear(seeded: WorkflowStore) ->
     with seeded.read() as con:
         hashes = [r[0] for r in con.execute("SELECT password_hash FROM accounts")]
     assert all(h.startswith("$argon2id$") for h in hashes)
+
+
+def test_a_hash_with_other_parameters_signs_in_and_is_upgraded(seeded: WorkflowStore) -> None:
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORDS["donvi.a"])
+    with seeded.write() as con:
+        con.execute("UPDATE accounts SET password_hash = ? WHERE username = 'donvi.a'", (old,))
+    assert sign_in(seeded, "donvi.a").unit_code == "SO-A"
+    with seeded.read() as con:
+        upgraded = con.execute("SELECT password_hash FROM accounts WHERE username = 'donvi.a'").fetchone()[0]
+    assert upgraded != old and upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert sign_in(seeded, "donvi.a").unit_code == "SO-A"
 
 
 def test_sign_ins_and_failures_are_audited(seeded: WorkflowStore) -> None:
