@@ -57,7 +57,8 @@ def inverse_linear(r: Any, max_points: float, zero_at: float) -> FloatArray:
 def norm_ref(x: Any, max_points: float, ref: Any) -> FloatArray:
     """max × min(1, x / ref), ref being the level's reference value (P90); ref ≤ 0 gives full points."""
     values, refs = _arr(x), _arr(ref)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # x / ref overflows to inf for a huge x over a tiny ref; the clip below turns that into full points.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scaled = np.where(refs > 0, values / refs, 1.0)
     return np.where(np.isnan(values), np.nan, max_points * np.clip(scaled, 0.0, 1.0))
 
