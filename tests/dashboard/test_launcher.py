@@ -32,9 +32,10 @@ def test_readme_command_is_the_one_tested() -> None:
 def test_run_command_serves_the_sandbox_ranked(chromium: Browser, tmp_path: Path) -> None:
     data_dir = tmp_path / "runtime"
     port = free_port()
+    # The default province, as the README runs it; only ports, data folder and one password are chosen here.
     env = {
-        **os.environ, "ITMON_DATA_DIR": str(data_dir), "ITMON_PORT": str(port),
-        "ITMON_METRICS_PORT": str(free_port()), "ITMON_SANDBOX_PRESET": "small",
+        **{name: value for name, value in os.environ.items() if not name.startswith("ITMON_")},
+        "ITMON_DATA_DIR": str(data_dir), "ITMON_PORT": str(port), "ITMON_METRICS_PORT": str(free_port()),
         "ITMON_PASSWORD_LANHDAO": LEADER_PASSWORD,
     }
     log = (tmp_path / "launcher.log").open("wb")
